@@ -1,0 +1,114 @@
+// Package check is the framework every eksguard check plugs into: metadata, the registry,
+// the runner and findings. It holds no check logic; the catalogue lives in internal/checks.
+package check
+
+import (
+	"github.com/eksguard/eksguard/internal/fieldpath"
+	"github.com/eksguard/eksguard/internal/inventory"
+)
+
+// Source is where a check's data comes from (the catalogue's source field).
+type Source string
+
+// Data sources named by the catalogue.
+const (
+	SourceK8sObjects Source = "k8s-objects"
+	SourceK8sRBAC    Source = "k8s-rbac"
+)
+
+// SystemNamespaces says how a check treats SYSTEM_NAMESPACES (kube-system, kube-public,
+// kube-node-lease and configured exempt namespaces).
+type SystemNamespaces int
+
+const (
+	// CheckSystemNamespaces evaluates them like any other namespace.
+	CheckSystemNamespaces SystemNamespaces = iota
+	// SkipSystemNamespaces reports nothing there unless --include-system-namespaces is given.
+	SkipSystemNamespaces
+	// ExemptSystemNamespaces reports there with the finding marked exempt, so PSA
+	// exemptions stay visible without failing the run (the PSS checks).
+	ExemptSystemNamespaces
+)
+
+// References ties a check to the guide and frameworks.
+type References struct {
+	// Guide is "<page>#<heading-slug>" in aws/aws-eks-best-practices latest/bpg/security.
+	Guide string `json:"guide,omitempty"`
+	// CISEKS is the CIS Amazon EKS Benchmark v1.8.0 control; CISEKSLegacy an older one.
+	CISEKS       string `json:"cisEks,omitempty"`
+	CISEKSLegacy string `json:"cisEksLegacy,omitempty"`
+	// PSS is "<level>/<pod-security-admission check ID>".
+	PSS string `json:"pss,omitempty"`
+}
+
+// Meta describes a check. It lives beside the check's logic.
+type Meta struct {
+	// ID is the stable catalogue ID (EKS-POD-001). Never derived from the title, never reused.
+	ID       string   `json:"id"`
+	Slug     string   `json:"slug"`
+	Title    string   `json:"title"`
+	Section  string   `json:"section"`
+	Severity Severity `json:"severity"`
+	Source   Source   `json:"source"`
+	// Remediation is one or more sentences ending with a period.
+	Remediation string     `json:"remediation"`
+	References  References `json:"references"`
+	// SystemNamespaces is how the check treats system namespaces.
+	SystemNamespaces SystemNamespaces `json:"-"`
+}
+
+// DocURL links the guide section the check implements.
+func (m Meta) DocURL() string {
+	if m.References.Guide == "" {
+		return ""
+	}
+	page, anchor, _ := cutHash(m.References.Guide)
+	return "https://github.com/aws/aws-eks-best-practices/blob/master/latest/bpg/security/" + page + ".adoc#" + anchor
+}
+
+func cutHash(s string) (string, string, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '#' {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
+// Check is one catalogue check: its metadata and exactly one evaluation function.
+type Check struct {
+	Meta
+	// PodSpec is called for every pod spec of every workload kind (POD_SPEC_SOURCES).
+	PodSpec func(p inventory.PodSpecRef, r *Reporter)
+	// Object is called for every object whose kind is in Kinds.
+	Object func(o *inventory.Object, r *Reporter)
+	Kinds  []string
+	// Inventory is called once with the whole inventory, for checks across objects.
+	Inventory func(inv *inventory.Inventory, r *Reporter)
+}
+
+// Status of a finding.
+type Status string
+
+// Finding statuses.
+const (
+	StatusFail Status = "fail"
+)
+
+// Finding is one failed check on one object field.
+type Finding struct {
+	CheckID  string              `json:"checkId"`
+	Title    string              `json:"title"`
+	Severity Severity            `json:"severity"`
+	Status   Status              `json:"status"`
+	Object   inventory.ObjectRef `json:"object"`
+	// Path is the offending field, or the nearest field that exists when it is missing.
+	Path     fieldpath.Path     `json:"fieldPath,omitempty"`
+	Position inventory.Position `json:"location"`
+	Message  string             `json:"message"`
+	// Exempt marks findings in system namespaces that PSS checks report for visibility only.
+	Exempt      bool   `json:"exempt,omitempty"`
+	Remediation string `json:"remediation"`
+
+	seq int // source order of the object, for a stable sort of file-less objects
+}

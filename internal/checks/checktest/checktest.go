@@ -1,0 +1,184 @@
+// Package checktest runs a check package's fixtures through the real loader and runner:
+//
+//	testdata/<slug>/pass-<case>.yaml        must yield no finding for the check <slug>
+//	testdata/<slug>/fail-<case>.yaml        must yield at least one finding
+//	testdata/<slug>/fail-<case>.golden.json the expected findings (ID, severity, path, line:col, message)
+//
+// A first line "# eksguard-test: include-system-namespaces, require-cpu-limit,
+// allowed-hostpath-prefixes=/a:/b" sets the check configuration for that fixture.
+// Run with -update (or EKSGUARD_UPDATE_GOLDEN=1) to rewrite goldens; stale or orphaned
+// goldens and fixtures with input problems fail the run.
+package checktest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/eksguard/eksguard/internal/check"
+	"github.com/eksguard/eksguard/internal/fieldpath"
+	"github.com/eksguard/eksguard/internal/source/files"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// Updating reports whether goldens should be rewritten.
+func Updating() bool { return *update || os.Getenv("EKSGUARD_UPDATE_GOLDEN") == "1" }
+
+// GoldenFinding is the part of a finding a golden file pins.
+type GoldenFinding struct {
+	CheckID  string         `json:"checkId"`
+	Severity string         `json:"severity"`
+	Object   string         `json:"object"`
+	Path     fieldpath.Path `json:"fieldPath"`
+	Line     int            `json:"line"`
+	Column   int            `json:"column"`
+	Message  string         `json:"message"`
+	Exempt   bool           `json:"exempt,omitempty"`
+}
+
+// Run checks every fixture directory under dir against the registered check of that slug.
+func Run(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("read fixtures: %v", err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		slug := e.Name()
+		t.Run(slug, func(t *testing.T) {
+			c, ok := check.Lookup(slug)
+			if !ok || c.Slug != slug {
+				t.Fatalf("testdata/%s: no registered check has slug %q", slug, slug)
+			}
+			RunCheckDir(t, c, filepath.Join(dir, slug))
+		})
+	}
+}
+
+// RunCheckDir runs the fixtures of one check.
+func RunCheckDir(t *testing.T, c *check.Check, dir string) {
+	t.Helper()
+	fixtures, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	var pass, fail int
+	for _, f := range fixtures {
+		name := filepath.Base(f)
+		switch {
+		case strings.HasPrefix(name, "pass-"):
+			pass++
+		case strings.HasPrefix(name, "fail-"):
+			fail++
+		default:
+			t.Errorf("%s: fixture names start with pass- or fail-", f)
+			continue
+		}
+		t.Run(strings.TrimSuffix(name, ".yaml"), func(t *testing.T) {
+			got := Findings(t, c, f)
+			if strings.HasPrefix(name, "pass-") {
+				for _, g := range got {
+					t.Errorf("unexpected finding %s at %d:%d %s: %s", g.CheckID, g.Line, g.Column, g.Path, g.Message)
+				}
+				return
+			}
+			if len(got) == 0 {
+				t.Fatalf("expected at least one %s finding, got none", c.ID)
+			}
+			CompareGolden(t, strings.TrimSuffix(f, ".yaml")+".golden.json", got)
+		})
+	}
+	if pass == 0 || fail == 0 {
+		t.Errorf("%s: needs at least one pass- and one fail- fixture (has %d and %d)", dir, pass, fail)
+	}
+	goldens, _ := filepath.Glob(filepath.Join(dir, "*.golden.json"))
+	for _, g := range goldens {
+		if _, err := os.Stat(strings.TrimSuffix(g, ".golden.json") + ".yaml"); err != nil {
+			t.Errorf("%s: orphaned golden file (no fixture)", g)
+		}
+	}
+}
+
+// Findings loads one fixture and returns the findings of check c on it.
+func Findings(t *testing.T, c *check.Check, fixture string) []GoldenFinding {
+	t.Helper()
+	inv, err := files.Load(context.Background(), []string{fixture}, files.Options{})
+	if err != nil {
+		t.Fatalf("load %s: %v", fixture, err)
+	}
+	for _, p := range inv.Problems {
+		t.Errorf("fixture has an input problem: %s", p.Error())
+	}
+	findings, err := check.Run(context.Background(), inv, []*check.Check{c}, ConfigFor(t, fixture))
+	if err != nil {
+		t.Fatalf("run %s: %v", c.ID, err)
+	}
+	out := make([]GoldenFinding, 0, len(findings))
+	for _, f := range findings {
+		out = append(out, GoldenFinding{CheckID: f.CheckID, Severity: f.Severity.String(), Object: f.Object.String(), Path: f.Path,
+			Line: f.Position.Line, Column: f.Position.Column, Message: f.Message, Exempt: f.Exempt})
+	}
+	return out
+}
+
+// ConfigFor reads the fixture's "# eksguard-test:" directive.
+func ConfigFor(t *testing.T, fixture string) check.Config {
+	t.Helper()
+	data, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg check.Config
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	directive, ok := strings.CutPrefix(strings.TrimSpace(string(first)), "# eksguard-test:")
+	if !ok {
+		return cfg
+	}
+	for _, opt := range strings.Split(directive, ",") {
+		key, val, _ := strings.Cut(strings.TrimSpace(opt), "=")
+		switch key {
+		case "include-system-namespaces":
+			cfg.IncludeSystemNamespaces = true
+		case "require-cpu-limit":
+			cfg.RequireCPULimit = true
+		case "allowed-hostpath-prefixes":
+			cfg.AllowedHostPathPrefixes = strings.Split(val, ":")
+		case "exempt-namespaces":
+			cfg.ExemptNamespaces = strings.Split(val, ":")
+		default:
+			t.Fatalf("%s: unknown eksguard-test option %q", fixture, key)
+		}
+	}
+	return cfg
+}
+
+// CompareGolden compares got with the golden file, or rewrites it when updating.
+func CompareGolden(t *testing.T, golden string, got []GoldenFinding) {
+	t.Helper()
+	sort.SliceStable(got, func(i, j int) bool { return got[i].Line < got[j].Line })
+	data, err := json.MarshalIndent(got, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = append(data, '\n')
+	if Updating() {
+		if err := os.WriteFile(golden, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("missing golden %s (run go test with -update): %v", golden, err)
+	}
+	if !bytes.Equal(want, data) {
+		t.Errorf("%s is stale (run go test with -update to accept):\n--- want\n%s\n--- got\n%s", golden, want, data)
+	}
+}

@@ -1,0 +1,80 @@
+package inventory
+
+import (
+	"sort"
+	"sync"
+)
+
+// Inventory is everything one scan knows. Sources fill it; after Seal it is read-only and
+// safe for concurrent checks.
+type Inventory struct {
+	// Inputs are the paths or endpoints the inventory was collected from.
+	Inputs   []string
+	Objects  []*Object
+	Problems []Problem
+
+	indexOnce sync.Once
+	podSpecs  []PodSpecRef
+	byKind    map[string][]*Object
+}
+
+// Add appends objects in source order.
+func (inv *Inventory) Add(objs ...*Object) {
+	for _, o := range objs {
+		o.Seq = len(inv.Objects)
+		inv.Objects = append(inv.Objects, o)
+	}
+}
+
+// Report records an input problem.
+func (inv *Inventory) Report(p ...Problem) { inv.Problems = append(inv.Problems, p...) }
+
+// Seal builds the indexes. Later calls are no-ops; the indexes assume no further Add.
+func (inv *Inventory) Seal() {
+	inv.indexOnce.Do(func() {
+		inv.byKind = make(map[string][]*Object)
+		for _, o := range inv.Objects {
+			inv.byKind[o.Kind] = append(inv.byKind[o.Kind], o)
+			if ref, ok := PodSpecOf(o); ok {
+				inv.podSpecs = append(inv.podSpecs, ref)
+			}
+		}
+		sort.SliceStable(inv.Problems, func(i, j int) bool { return problemLess(inv.Problems[i], inv.Problems[j]) })
+	})
+}
+
+// PodSpecs returns every pod spec of every workload kind (POD_SPEC_SOURCES).
+func (inv *Inventory) PodSpecs() []PodSpecRef {
+	inv.Seal()
+	return inv.podSpecs
+}
+
+// OfKind returns the objects of a kind, in source order, whatever their API group.
+func (inv *Inventory) OfKind(kind string) []*Object {
+	inv.Seal()
+	return inv.byKind[kind]
+}
+
+// Errors counts problems of level error.
+func (inv *Inventory) Errors() int {
+	n := 0
+	for _, p := range inv.Problems {
+		if p.Level == ProblemError {
+			n++
+		}
+	}
+	return n
+}
+
+func problemLess(a, b Problem) bool {
+	if a.Position.File != b.Position.File {
+		return a.Position.File < b.Position.File
+	}
+	if a.Position.Line != b.Position.Line {
+		return a.Position.Line < b.Position.Line
+	}
+	if a.Position.Column != b.Position.Column {
+		return a.Position.Column < b.Position.Column
+	}
+	return a.Message < b.Message
+}

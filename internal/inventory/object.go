@@ -1,0 +1,124 @@
+// Package inventory is the model every eksguard mode fills and every check reads:
+// Kubernetes objects with their source positions, plus indexes over them.
+package inventory
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/eksguard/eksguard/internal/fieldpath"
+)
+
+// ObjectRef names an object the way kubectl does.
+type ObjectRef struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+}
+
+// String renders the reference as namespace/Kind/name (Kind/name for cluster-scoped or unset namespaces).
+func (r ObjectRef) String() string {
+	name := r.Name
+	if name == "" {
+		name = "<unnamed>"
+	}
+	if r.Namespace == "" {
+		return r.Kind + "/" + name
+	}
+	return r.Namespace + "/" + r.Kind + "/" + name
+}
+
+// Origin says where an object was read from.
+type Origin struct {
+	// File is the path as given on the command line ("-" for stdin).
+	File string `json:"file,omitempty"`
+	// Document is the 0-based index of the YAML document in File.
+	Document int `json:"document"`
+	// Item is the index in the items of a List document, or -1.
+	Item int `json:"item"`
+	// Line and Column locate the start of the object.
+	Line   int `json:"line,omitempty"`
+	Column int `json:"column,omitempty"`
+}
+
+// Object is one Kubernetes object of the inventory.
+type Object struct {
+	ObjectRef
+	// Raw is the object as the API server would read it (JSON-compatible values only).
+	// Secret data values are never kept: the loader blanks them.
+	Raw map[string]any
+	// Typed is the decoded view for the kinds checks use (see Decode), or nil.
+	Typed any
+	// Origin is where the object came from; Positions locate its fields in that file.
+	Origin    Origin
+	Positions *Positions
+	// Seq orders objects deterministically: the order in which sources produced them.
+	Seq int
+}
+
+// Position returns the source position of path in this object, falling back to the
+// nearest enclosing field that exists.
+func (o *Object) Position(path fieldpath.Path) Position {
+	line, col, _ := o.Positions.Lookup(path)
+	if line == 0 {
+		line, col = o.Origin.Line, o.Origin.Column
+	}
+	return Position{File: o.Origin.File, Line: line, Column: col}
+}
+
+// Group is the API group of the object ("" for core).
+func (o *Object) Group() string {
+	g, _, found := strings.Cut(o.APIVersion, "/")
+	if !found {
+		return ""
+	}
+	return g
+}
+
+// Annotation returns metadata.annotations[key] of the object itself.
+func (o *Object) Annotation(key string) (string, bool) {
+	md, _ := o.Raw["metadata"].(map[string]any)
+	ann, _ := md["annotations"].(map[string]any)
+	v, ok := ann[key].(string)
+	return v, ok
+}
+
+// Problem is something wrong with the input rather than with the workload: a document that
+// does not parse, a field of the wrong type, a duplicate key. Problems never stop a scan.
+type Problem struct {
+	Level    ProblemLevel   `json:"level"`
+	Position Position       `json:"position"`
+	Object   *ObjectRef     `json:"object,omitempty"`
+	Path     fieldpath.Path `json:"fieldPath,omitempty"`
+	Message  string         `json:"message"`
+	Hint     string         `json:"hint,omitempty"`
+}
+
+// ProblemLevel is error (the input could not be fully read) or warning (read, with a caveat).
+type ProblemLevel string
+
+// Problem levels.
+const (
+	ProblemError   ProblemLevel = "error"
+	ProblemWarning ProblemLevel = "warning"
+)
+
+func (p Problem) Error() string {
+	loc := p.Position.File
+	if p.Position.Line > 0 {
+		loc = fmt.Sprintf("%s:%d:%d", loc, p.Position.Line, p.Position.Column)
+	}
+	msg := loc + ": " + string(p.Level) + ": "
+	if p.Object != nil {
+		msg += p.Object.String() + ": "
+	}
+	if p.Path != "" {
+		msg += string(p.Path) + ": "
+	}
+	msg += p.Message
+	if p.Hint != "" {
+		msg += " (hint: " + p.Hint + ")"
+	}
+	return msg
+}

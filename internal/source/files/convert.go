@@ -1,0 +1,289 @@
+package files
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/eksguard/eksguard/internal/fieldpath"
+	"github.com/eksguard/eksguard/internal/inventory"
+)
+
+// Limits that keep hostile documents from exhausting memory or stack.
+const (
+	// maxDepth is the deepest nesting accepted; real manifests (CRD schemas included) stay far below.
+	maxDepth = 512
+	// maxAliasNodes bounds the nodes produced by expanding aliases in one document (alias bombs).
+	maxAliasNodes = 100_000
+)
+
+// converter turns one parsed YAML document into JSON-compatible values, as the API server
+// would read it (YAML 1.1 scalars, as sigs.k8s.io/yaml does), and records the position of every
+// field on the way. It never panics on input: every limit becomes an error.
+type converter struct {
+	pos        *inventory.Positions
+	lineOffset int // added to yaml.v3's 1-based document-relative lines
+	text       []byte
+	lineStarts []int
+	aliasNodes int
+	warnings   []fieldWarning
+	err        *convertError
+}
+
+type fieldWarning struct {
+	line, col int
+	path      fieldpath.Path
+	msg       string
+}
+
+type convertError struct {
+	line, col int
+	path      fieldpath.Path
+	msg       string
+	hint      string
+}
+
+func (c *converter) fail(n *yaml.Node, path fieldpath.Path, hint, format string, args ...any) {
+	if c.err == nil {
+		c.err = &convertError{line: n.Line + c.lineOffset, col: n.Column, path: path, msg: fmt.Sprintf(format, args...), hint: hint}
+	}
+}
+
+// value converts n found at path (hash h) and depth d.
+func (c *converter) value(n *yaml.Node, path fieldpath.Path, h fieldpath.Hash, d int, viaAlias bool) any {
+	if c.err != nil {
+		return nil
+	}
+	if d > maxDepth {
+		c.fail(n, path, "", "document is nested deeper than %d levels", maxDepth)
+		return nil
+	}
+	if viaAlias {
+		c.aliasNodes++
+		if c.aliasNodes > maxAliasNodes {
+			c.fail(n, path, "", "aliases expand to more than %d nodes (a YAML alias bomb?)", maxAliasNodes)
+			return nil
+		}
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil
+		}
+		return c.value(n.Content[0], path, h, d, viaAlias)
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			c.fail(n, path, "", "unknown alias %q", n.Value)
+			return nil
+		}
+		return c.value(n.Alias, path, h, d+1, true)
+	case yaml.ScalarNode:
+		return c.scalar(n, path)
+	case yaml.SequenceNode:
+		list := make([]any, 0, len(n.Content))
+		for i, item := range n.Content {
+			ih := h.Index(i)
+			c.pos.Add(ih, n.Content[i].Line+c.lineOffset, n.Content[i].Column)
+			list = append(list, c.value(item, path.Index(i), ih, d+1, viaAlias))
+		}
+		return list
+	case yaml.MappingNode:
+		if n.Style&yaml.FlowStyle != 0 && c.startsWithTemplateAction(n) {
+			c.fail(n, path, helmHint, "unrendered template action")
+			return nil
+		}
+		m := make(map[string]any, len(n.Content)/2)
+		c.mapping(n, m, path, h, d, viaAlias, nil)
+		return m
+	}
+	c.fail(n, path, "", "unsupported YAML node")
+	return nil
+}
+
+// mapping fills m from mapping node n. explicit, when non-nil, holds keys set directly in the
+// enclosing mapping, which merged (<<) entries must not override.
+func (c *converter) mapping(n *yaml.Node, m map[string]any, path fieldpath.Path, h fieldpath.Hash, d int, viaAlias bool, explicit map[string]bool) {
+	var merges []*yaml.Node
+	seen := make(map[string]int, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		kn, vn := n.Content[i], n.Content[i+1]
+		if kn.Kind == yaml.AliasNode && kn.Alias != nil {
+			kn = kn.Alias
+		}
+		if kn.Kind != yaml.ScalarNode {
+			c.fail(kn, path, "", "mapping key is a %s; Kubernetes objects only have string keys", kindName(kn.Kind))
+			return
+		}
+		key := kn.Value
+		if key == "<<" && kn.Style == 0 && kn.Tag != "!!str" {
+			merges = append(merges, vn)
+			continue
+		}
+		if first, dup := seen[key]; dup {
+			c.warnings = append(c.warnings, fieldWarning{
+				line: kn.Line + c.lineOffset, col: kn.Column, path: path.Key(key),
+				msg: fmt.Sprintf("duplicate key %q (first at line %d); the last value wins, as in the API server", key, first+c.lineOffset),
+			})
+		}
+		seen[key] = kn.Line
+		kh := h.Key(path == fieldpath.Root, key)
+		c.pos.Add(kh, kn.Line+c.lineOffset, kn.Column)
+		m[key] = c.value(vn, path.Key(key), kh, d+1, viaAlias)
+		if c.err != nil {
+			return
+		}
+	}
+	// Merge keys (YAML 1.1, honoured by the API server's YAML reader): keys written in this
+	// mapping win over merged ones; earlier merge sources win over later ones.
+	for _, mn := range merges {
+		src := mn
+		via := viaAlias
+		if src.Kind == yaml.AliasNode && src.Alias != nil {
+			src, via = src.Alias, true
+		}
+		sources := []*yaml.Node{src}
+		if src.Kind == yaml.SequenceNode {
+			sources = sources[:0]
+			for _, s := range src.Content {
+				if s.Kind == yaml.AliasNode && s.Alias != nil {
+					s = s.Alias
+				}
+				sources = append(sources, s)
+			}
+			via = true
+		}
+		for _, s := range sources {
+			if s.Kind != yaml.MappingNode {
+				c.fail(mn, path, "", "merge key (<<) value must be a mapping or a list of mappings")
+				return
+			}
+			merged := make(map[string]any)
+			c.mapping(s, merged, path, h, d+1, via, nil)
+			for k, v := range merged {
+				if _, ok := m[k]; !ok {
+					m[k] = v
+				}
+			}
+		}
+	}
+}
+
+func kindName(k yaml.Kind) string {
+	switch k {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "sequence"
+	case yaml.AliasNode:
+		return "alias"
+	}
+	return "scalar"
+}
+
+func (c *converter) scalar(n *yaml.Node, path fieldpath.Path) any {
+	if n.Style&yaml.TaggedStyle != 0 {
+		switch n.ShortTag() {
+		case "!!str", "!!binary", "!!timestamp":
+			return n.Value
+		case "!!null":
+			return nil
+		case "!!bool", "!!int", "!!float":
+			v := resolvePlain(n.Value)
+			if v == nil || isString(v) {
+				c.fail(n, path, "", "value %q is not a valid %s", truncate(n.Value), n.ShortTag())
+			}
+			return v
+		}
+		// Local tags (!foo) carry no meaning for Kubernetes: read the value as untagged.
+	}
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return n.Value
+	}
+	return resolvePlain(n.Value)
+}
+
+func isString(v any) bool { _, ok := v.(string); return ok }
+
+var yamlFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+
+// resolvePlain resolves an unquoted scalar with YAML 1.1 rules, as go-yaml v2 (behind
+// sigs.k8s.io/yaml, which the API server and kubectl use) does: "yes"/"on" are true,
+// 0644 is octal. A security tool must read privileged: yes as the cluster will.
+func resolvePlain(s string) any {
+	switch s {
+	case "", "~", "null", "Null", "NULL":
+		return nil
+	case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
+		return true
+	case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+		return false
+	case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF":
+		return math.Inf(1)
+	case "-.inf", "-.Inf", "-.INF":
+		return math.Inf(-1)
+	case ".nan", ".NaN", ".NAN":
+		return math.NaN()
+	}
+	c := s[0]
+	if !(c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9')) {
+		return s
+	}
+	plain := strings.ReplaceAll(s, "_", "")
+	if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
+		return i
+	}
+	if u, err := strconv.ParseUint(plain, 0, 64); err == nil {
+		return float64(u)
+	}
+	if yamlFloat.MatchString(plain) {
+		if f, err := strconv.ParseFloat(plain, 64); err == nil {
+			if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+				return int64(f) // JSON has one number type; integral values decode into int fields
+			}
+			return f
+		}
+	}
+	for _, p := range []string{"0b", "-0b", "+0b"} {
+		if strings.HasPrefix(plain, p) {
+			if i, err := strconv.ParseInt(strings.Replace(plain, "0b", "", 1), 2, 64); err == nil {
+				return i
+			}
+		}
+	}
+	return s
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// startsWithTemplateAction reports whether a flow mapping starts with "{{": YAML reads a
+// Helm action such as {{- include "x" . }} as nested flow mappings, which no manifest means.
+func (c *converter) startsWithTemplateAction(n *yaml.Node) bool {
+	off := c.offset(n.Line, n.Column)
+	return off >= 0 && off+1 < len(c.text) && c.text[off] == '{' && c.text[off+1] == '{'
+}
+
+// offset maps a document-relative 1-based line and column to a byte offset in c.text.
+func (c *converter) offset(line, col int) int {
+	if c.lineStarts == nil {
+		c.lineStarts = []int{0}
+		for i, b := range c.text {
+			if b == '\n' {
+				c.lineStarts = append(c.lineStarts, i+1)
+			}
+		}
+	}
+	if line < 1 || line > len(c.lineStarts) {
+		return -1
+	}
+	// yaml.v3 columns count runes; the bytes before a "{{" on its line are nearly always ASCII.
+	return c.lineStarts[line-1] + col - 1
+}
