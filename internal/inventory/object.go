@@ -107,7 +107,10 @@ const (
 func (p Problem) Error() string {
 	loc := p.Position.File
 	if p.Position.Line > 0 {
-		loc = fmt.Sprintf("%s:%d:%d", loc, p.Position.Line, p.Position.Column)
+		loc = fmt.Sprintf("%s:%d", loc, p.Position.Line)
+		if p.Position.Column > 0 {
+			loc = fmt.Sprintf("%s:%d", loc, p.Position.Column)
+		}
 	}
 	msg := loc + ": " + string(p.Level) + ": "
 	if p.Object != nil {
