@@ -1,0 +1,6 @@
+// Package all registers every eksguard check: importing it for side effects fills the registry.
+package all
+
+import (
+	_ "github.com/eksguard/eksguard/internal/checks/pod" // pod security section
+)

@@ -1,0 +1,125 @@
+// Package report renders scan results. Each format is one file; formats only read the
+// findings and metadata they are given and never re-evaluate anything.
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/eksguard/eksguard/internal/check"
+	"github.com/eksguard/eksguard/internal/inventory"
+)
+
+// SchemaVersion identifies the JSON report layout; it changes only when a field is removed
+// or changes meaning (added fields keep the version). See docs/json-report.md.
+const SchemaVersion = "eksguard.io/report/v1"
+
+// Report is what every format renders.
+type Report struct {
+	SchemaVersion string              `json:"schemaVersion"`
+	Tool          Tool                `json:"tool"`
+	Inputs        []string            `json:"inputs"`
+	FailOn        string              `json:"failOn"`
+	Summary       Summary             `json:"summary"`
+	Findings      []check.Finding     `json:"findings"`
+	Problems      []inventory.Problem `json:"inputProblems"`
+}
+
+// Tool names the producer.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Summary counts the results.
+type Summary struct {
+	// Findings counts non-exempt findings; BySeverity splits them.
+	Findings   int            `json:"findings"`
+	BySeverity map[string]int `json:"bySeverity"`
+	// Exempt counts findings in system namespaces reported for visibility only.
+	Exempt        int `json:"exempt"`
+	Objects       int `json:"objects"`
+	ChecksRun     int `json:"checksRun"`
+	InputErrors   int `json:"inputErrors"`
+	InputWarnings int `json:"inputWarnings"`
+	// Failed is true when a non-exempt finding is at or above FailOn.
+	Failed bool `json:"failed"`
+}
+
+// New assembles a report and its summary. failOn is the --fail-on threshold; nil never fails.
+func New(toolVersion string, inputs []string, inv *inventory.Inventory, checksRun int, findings []check.Finding, failOn *check.Severity) *Report {
+	r := &Report{
+		SchemaVersion: SchemaVersion,
+		Tool:          Tool{Name: "eksguard", Version: toolVersion},
+		Inputs:        inputs,
+		FailOn:        "none",
+		Findings:      findings,
+		Problems:      inv.Problems,
+	}
+	if r.Findings == nil {
+		r.Findings = []check.Finding{}
+	}
+	if r.Problems == nil {
+		r.Problems = []inventory.Problem{}
+	}
+	if failOn != nil {
+		r.FailOn = failOn.String()
+	}
+	s := Summary{BySeverity: map[string]int{}, Objects: len(inv.Objects), ChecksRun: checksRun}
+	for _, name := range check.SeverityNames() {
+		s.BySeverity[name] = 0
+	}
+	for _, f := range findings {
+		if f.Exempt {
+			s.Exempt++
+			continue
+		}
+		s.Findings++
+		s.BySeverity[f.Severity.String()]++
+		if failOn != nil && f.Severity >= *failOn {
+			s.Failed = true
+		}
+	}
+	for _, p := range inv.Problems {
+		if p.Level == inventory.ProblemError {
+			s.InputErrors++
+		} else {
+			s.InputWarnings++
+		}
+	}
+	r.Summary = s
+	return r
+}
+
+// Format renders a report to w.
+type Format func(w io.Writer, r *Report, opts Options) error
+
+// Options tune rendering.
+type Options struct {
+	// Color enables ANSI colours (only when writing to a terminal).
+	Color bool
+}
+
+var formats = map[string]Format{}
+
+func register(name string, f Format) { formats[name] = f }
+
+// Lookup returns the renderer for a format name.
+func Lookup(name string) (Format, error) {
+	f, ok := formats[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown output format %q (want one of %v)", name, Names())
+	}
+	return f, nil
+}
+
+// Names lists the formats, sorted.
+func Names() []string {
+	var names []string
+	for n := range formats {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

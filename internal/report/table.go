@@ -1,0 +1,146 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/eksguard/eksguard/internal/check"
+	"github.com/eksguard/eksguard/internal/inventory"
+)
+
+func init() { register("table", Table) }
+
+const (
+	ansiReset = "\x1b[0m"
+	ansiBold  = "\x1b[1m"
+	ansiDim   = "\x1b[2m"
+)
+
+var severityColor = map[check.Severity]string{
+	check.Critical: "\x1b[1;35m",
+	check.High:     "\x1b[1;31m",
+	check.Medium:   "\x1b[33m",
+	check.Low:      "\x1b[36m",
+	check.Info:     "\x1b[2m",
+}
+
+// Table writes findings grouped by file and object, then input problems and a summary line.
+func Table(w io.Writer, r *Report, opts Options) error {
+	bw := bufio.NewWriter(w)
+	paint := func(code, s string) string {
+		if !opts.Color {
+			return s
+		}
+		return code + s + ansiReset
+	}
+	var lastFile, lastObject string
+	for _, f := range r.Findings {
+		file := f.Position.File
+		if file == "" {
+			file = "(no file)"
+		}
+		if file != lastFile {
+			if lastFile != "" {
+				fmt.Fprintln(bw)
+			}
+			fmt.Fprintln(bw, paint(ansiBold, file))
+			lastFile, lastObject = file, ""
+		}
+		obj := f.Object.String()
+		if obj != lastObject {
+			fmt.Fprintf(bw, "  %s\n", paint(ansiBold, obj))
+			lastObject = obj
+		}
+		sev := fmt.Sprintf("%-8s", strings.ToUpper(f.Severity.String()))
+		loc := fmt.Sprintf("%d:%d", f.Position.Line, f.Position.Column)
+		msg := f.Message
+		if f.Exempt {
+			msg += " (exempt: system namespace)"
+			sev = paint(ansiDim, sev)
+		} else {
+			sev = paint(severityColor[f.Severity], sev)
+		}
+		fmt.Fprintf(bw, "    %-8s %s %s  %s\n", loc, sev, f.CheckID, msg)
+		if f.Path != "" {
+			fmt.Fprintf(bw, "    %-8s %s %s  %s\n", "", strings.Repeat(" ", 8), strings.Repeat(" ", len(f.CheckID)), paint(ansiDim, string(f.Path)))
+		}
+	}
+	if len(r.Findings) > 0 {
+		fmt.Fprintln(bw)
+	}
+	if len(r.Problems) > 0 {
+		fmt.Fprintln(bw, paint(ansiBold, "Input problems"))
+		for _, p := range r.Problems {
+			level := string(p.Level)
+			if p.Level == inventory.ProblemError {
+				level = paint(severityColor[check.High], level)
+			}
+			fmt.Fprintf(bw, "  %s %s\n", level, problemText(p))
+		}
+		fmt.Fprintln(bw)
+	}
+	fmt.Fprintln(bw, summaryLine(r))
+	return bw.Flush()
+}
+
+func problemText(p inventory.Problem) string {
+	loc := p.Position.File
+	if p.Position.Line > 0 {
+		loc += fmt.Sprintf(":%d", p.Position.Line)
+		if p.Position.Column > 0 {
+			loc += fmt.Sprintf(":%d", p.Position.Column)
+		}
+	}
+	s := loc + ": "
+	if p.Object != nil {
+		s += p.Object.String() + ": "
+	}
+	if p.Path != "" {
+		s += string(p.Path) + ": "
+	}
+	s += p.Message
+	if p.Hint != "" {
+		s += "\n      hint: " + p.Hint
+	}
+	return s
+}
+
+func summaryLine(r *Report) string {
+	s := r.Summary
+	var parts []string
+	for _, sev := range []check.Severity{check.Critical, check.High, check.Medium, check.Low, check.Info} {
+		if n := s.BySeverity[sev.String()]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
+		}
+	}
+	line := fmt.Sprintf("%d %s", s.Findings, plural(s.Findings, "finding", "findings"))
+	if len(parts) > 0 {
+		line += " (" + strings.Join(parts, ", ") + ")"
+	}
+	line += fmt.Sprintf(" in %d %s, %d %s run", s.Objects, plural(s.Objects, "object", "objects"), s.ChecksRun, plural(s.ChecksRun, "check", "checks"))
+	if s.Exempt > 0 {
+		line += fmt.Sprintf("; %d exempt", s.Exempt)
+	}
+	if s.InputErrors > 0 || s.InputWarnings > 0 {
+		line += fmt.Sprintf("; %d input %s, %d %s", s.InputErrors, plural(s.InputErrors, "error", "errors"), s.InputWarnings, plural(s.InputWarnings, "warning", "warnings"))
+	}
+	switch {
+	case s.InputErrors > 0:
+		line += " — incomplete: fix the input errors"
+	case r.FailOn == "none":
+	case s.Failed:
+		line += fmt.Sprintf(" — FAIL (findings at or above %s)", r.FailOn)
+	default:
+		line += fmt.Sprintf(" — PASS (nothing at or above %s)", r.FailOn)
+	}
+	return line
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
