@@ -97,16 +97,28 @@ func (c *converter) value(n *yaml.Node, path fieldpath.Path, h fieldpath.Hash, d
 			return nil
 		}
 		m := make(map[string]any, len(n.Content)/2)
-		c.mapping(n, m, path, h, d, viaAlias, nil)
+		c.mapping(n, m, path, h, d, viaAlias)
 		return m
 	}
 	c.fail(n, path, "", "unsupported YAML node")
 	return nil
 }
 
-// mapping fills m from mapping node n. explicit, when non-nil, holds keys set directly in the
-// enclosing mapping, which merged (<<) entries must not override.
-func (c *converter) mapping(n *yaml.Node, m map[string]any, path fieldpath.Path, h fieldpath.Hash, d int, viaAlias bool, explicit map[string]bool) {
+// mapping fills m from mapping node n.
+func (c *converter) mapping(n *yaml.Node, m map[string]any, path fieldpath.Path, h fieldpath.Hash, d int, viaAlias bool) {
+	// Merge sources are walked here, not through value, so limits are enforced here too:
+	// a mapping may merge itself (&a {<<: *a}) and merges may fan out exponentially.
+	if d > maxDepth {
+		c.fail(n, path, "", "document is nested deeper than %d levels", maxDepth)
+		return
+	}
+	if viaAlias {
+		c.aliasNodes += len(n.Content) / 2
+		if c.aliasNodes > maxAliasNodes {
+			c.fail(n, path, "", "aliases expand to more than %d nodes (a YAML alias bomb?)", maxAliasNodes)
+			return
+		}
+	}
 	var merges []*yaml.Node
 	seen := make(map[string]int, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -162,7 +174,10 @@ func (c *converter) mapping(n *yaml.Node, m map[string]any, path fieldpath.Path,
 				return
 			}
 			merged := make(map[string]any)
-			c.mapping(s, merged, path, h, d+1, via, nil)
+			c.mapping(s, merged, path, h, d+1, via)
+			if c.err != nil {
+				return
+			}
 			for k, v := range merged {
 				if _, ok := m[k]; !ok {
 					m[k] = v
