@@ -2,5 +2,6 @@
 package all
 
 import (
+	_ "github.com/eksguard/eksguard/internal/checks/iam" // identity and access management section
 	_ "github.com/eksguard/eksguard/internal/checks/pod" // pod security section
 )
