@@ -3,7 +3,7 @@
 //
 //	go run ./bench/rusage -- eksguard scan -o json bench/out/corpus
 //
-// It prints "wall_seconds=<s> maxrss_kib=<KiB> exit=<code>" on stderr; the command's own
+// It prints "wall_seconds=<s> maxrss_kib=<KiB> exit=<code> cpu_seconds=<user+system>" on stderr; the command's own
 // stdout and stderr pass through.
 package main
 
@@ -45,6 +45,7 @@ func main() {
 		os.Exit(2)
 	}
 	// Linux reports ru_maxrss in KiB (macOS in bytes; this tool targets Linux CI).
-	fmt.Fprintf(os.Stderr, "wall_seconds=%.3f maxrss_kib=%d exit=%d\n", wall.Seconds(), ru.Maxrss, code)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	fmt.Fprintf(os.Stderr, "wall_seconds=%.3f maxrss_kib=%d exit=%d cpu_seconds=%.3f\n", wall.Seconds(), ru.Maxrss, code, cpu.Seconds())
 	os.Exit(code)
 }
