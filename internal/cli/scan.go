@@ -116,6 +116,7 @@ func (o *scanOptions) run(ctx context.Context, streams IO) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	tuneGC(o.paths)
 	res, err := scan.Files(ctx, o.paths, scan.Options{
 		Files:       files.Options{MaxFileSize: o.maxBytes, Stdin: streams.In},
 		Checks:      o.checks,

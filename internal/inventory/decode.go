@@ -63,10 +63,18 @@ func groupOf(apiVersion string) string {
 // giving up on its typed view.
 const maxDecodeRepairs = 32
 
-// Decode fills o.Typed for known kinds. A field of the wrong type (replicas: "three") is
-// reported as a problem at that field and left out, so the object's other fields are
-// still checked, as the API server's own decoder would report them.
+// Decode fills o.Typed for known kinds and then releases o.Raw. A field of the wrong type
+// (replicas: "three") is reported as a problem at that field and left out, so the object's
+// other fields are still checked, as the API server's own decoder would report them.
 func (o *Object) Decode() []Problem {
+	problems := o.decode()
+	if o.Typed != nil {
+		o.Raw = nil
+	}
+	return problems
+}
+
+func (o *Object) decode() []Problem {
 	newTyped, ok := typedKinds[o.Group()+"/"+o.Kind]
 	if !ok {
 		return nil

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/eksguard/eksguard/internal/fieldpath"
 )
 
@@ -45,7 +47,9 @@ type Origin struct {
 // Object is one Kubernetes object of the inventory.
 type Object struct {
 	ObjectRef
-	// Raw is the object as the API server would read it (JSON-compatible values only).
+	// Raw is the object as the API server would read it (JSON-compatible values only), for
+	// kinds without a typed view (custom resources, kinds no check reads). Decode releases it
+	// once a typed view exists: holding both doubled the memory of a large scan.
 	// Secret data values are never kept: the loader blanks them.
 	Raw map[string]any
 	// Typed is the decoded view for the kinds checks use (see Decode), or nil.
@@ -78,6 +82,10 @@ func (o *Object) Group() string {
 
 // Annotation returns metadata.annotations[key] of the object itself.
 func (o *Object) Annotation(key string) (string, bool) {
+	if typed, ok := o.Typed.(metav1.Object); ok {
+		v, ok := typed.GetAnnotations()[key]
+		return v, ok
+	}
 	md, _ := o.Raw["metadata"].(map[string]any)
 	ann, _ := md["annotations"].(map[string]any)
 	v, ok := ann[key].(string)

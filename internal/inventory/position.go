@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 
 	"github.com/eksguard/eksguard/internal/fieldpath"
@@ -33,8 +35,26 @@ func (p *Positions) Add(h fieldpath.Hash, line, col int) {
 
 // Seal sorts the entries; call it once after the last Add.
 func (p *Positions) Seal() {
-	// Stable, so that for a duplicated key (recorded twice) the later one, which wins, is found.
-	sort.SliceStable(p.entries, func(i, j int) bool { return p.entries[i].hash < p.entries[j].hash })
+	// Ties (a duplicated key, recorded twice) sort by position, so that the later key, the
+	// one whose value wins, is the one found.
+	slices.SortFunc(p.entries, func(a, b posEntry) int {
+		if c := cmp.Compare(a.hash, b.hash); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.line, b.line); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.col, b.col)
+	})
+}
+
+// Detach seals the recorded entries into a new, exactly sized Positions and empties p, so
+// a parser can reuse p's buffer for the next object instead of growing a new one.
+func (p *Positions) Detach() *Positions {
+	p.Seal()
+	out := &Positions{entries: slices.Clone(p.entries)}
+	p.entries = p.entries[:0]
+	return out
 }
 
 // Lookup returns the line and column of path, or of its nearest recorded parent when the

@@ -32,6 +32,30 @@ type converter struct {
 	aliasNodes int
 	warnings   []fieldWarning
 	err        *convertError
+	// segs is the path to the node being converted, rendered only for errors and warnings:
+	// building a path string per field cost more than the conversion itself.
+	segs []segment
+}
+
+type segment struct {
+	key   string
+	index int // -1 for a key segment
+}
+
+func (c *converter) push(key string, index int) { c.segs = append(c.segs, segment{key: key, index: index}) }
+func (c *converter) pop()                       { c.segs = c.segs[:len(c.segs)-1] }
+
+// path renders the current path.
+func (c *converter) path() fieldpath.Path {
+	p := fieldpath.Root
+	for _, s := range c.segs {
+		if s.index >= 0 {
+			p = p.Index(s.index)
+		} else {
+			p = p.Key(s.key)
+		}
+	}
+	return p
 }
 
 type fieldWarning struct {
@@ -47,25 +71,25 @@ type convertError struct {
 	hint      string
 }
 
-func (c *converter) fail(n *yaml.Node, path fieldpath.Path, hint, format string, args ...any) {
+func (c *converter) fail(n *yaml.Node, hint, format string, args ...any) {
 	if c.err == nil {
-		c.err = &convertError{line: n.Line + c.lineOffset, col: n.Column, path: path, msg: fmt.Sprintf(format, args...), hint: hint}
+		c.err = &convertError{line: n.Line + c.lineOffset, col: n.Column, path: c.path(), msg: fmt.Sprintf(format, args...), hint: hint}
 	}
 }
 
-// value converts n found at path (hash h) and depth d.
-func (c *converter) value(n *yaml.Node, path fieldpath.Path, h fieldpath.Hash, d int, viaAlias bool) any {
+// value converts n, whose path hashes to h, at depth d.
+func (c *converter) value(n *yaml.Node, h fieldpath.Hash, d int, viaAlias bool) any {
 	if c.err != nil {
 		return nil
 	}
 	if d > maxDepth {
-		c.fail(n, path, "", "document is nested deeper than %d levels", maxDepth)
+		c.fail(n, "", "document is nested deeper than %d levels", maxDepth)
 		return nil
 	}
 	if viaAlias {
 		c.aliasNodes++
 		if c.aliasNodes > maxAliasNodes {
-			c.fail(n, path, "", "aliases expand to more than %d nodes (a YAML alias bomb?)", maxAliasNodes)
+			c.fail(n, "", "aliases expand to more than %d nodes (a YAML alias bomb?)", maxAliasNodes)
 			return nil
 		}
 	}
@@ -74,48 +98,50 @@ func (c *converter) value(n *yaml.Node, path fieldpath.Path, h fieldpath.Hash, d
 		if len(n.Content) == 0 {
 			return nil
 		}
-		return c.value(n.Content[0], path, h, d, viaAlias)
+		return c.value(n.Content[0], h, d, viaAlias)
 	case yaml.AliasNode:
 		if n.Alias == nil {
-			c.fail(n, path, "", "unknown alias %q", n.Value)
+			c.fail(n, "", "unknown alias %q", n.Value)
 			return nil
 		}
-		return c.value(n.Alias, path, h, d+1, true)
+		return c.value(n.Alias, h, d+1, true)
 	case yaml.ScalarNode:
-		return c.scalar(n, path)
+		return c.scalar(n)
 	case yaml.SequenceNode:
 		list := make([]any, 0, len(n.Content))
 		for i, item := range n.Content {
 			ih := h.Index(i)
 			c.pos.Add(ih, n.Content[i].Line+c.lineOffset, n.Content[i].Column)
-			list = append(list, c.value(item, path.Index(i), ih, d+1, viaAlias))
+			c.push("", i)
+			list = append(list, c.value(item, ih, d+1, viaAlias))
+			c.pop()
 		}
 		return list
 	case yaml.MappingNode:
 		if n.Style&yaml.FlowStyle != 0 && c.startsWithTemplateAction(n) {
-			c.fail(n, path, helmHint, "unrendered template action")
+			c.fail(n, helmHint, "unrendered template action")
 			return nil
 		}
 		m := make(map[string]any, len(n.Content)/2)
-		c.mapping(n, m, path, h, d, viaAlias)
+		c.mapping(n, m, h, d, viaAlias)
 		return m
 	}
-	c.fail(n, path, "", "unsupported YAML node")
+	c.fail(n, "", "unsupported YAML node")
 	return nil
 }
 
 // mapping fills m from mapping node n.
-func (c *converter) mapping(n *yaml.Node, m map[string]any, path fieldpath.Path, h fieldpath.Hash, d int, viaAlias bool) {
+func (c *converter) mapping(n *yaml.Node, m map[string]any, h fieldpath.Hash, d int, viaAlias bool) {
 	// Merge sources are walked here, not through value, so limits are enforced here too:
 	// a mapping may merge itself (&a {<<: *a}) and merges may fan out exponentially.
 	if d > maxDepth {
-		c.fail(n, path, "", "document is nested deeper than %d levels", maxDepth)
+		c.fail(n, "", "document is nested deeper than %d levels", maxDepth)
 		return
 	}
 	if viaAlias {
 		c.aliasNodes += len(n.Content) / 2
 		if c.aliasNodes > maxAliasNodes {
-			c.fail(n, path, "", "aliases expand to more than %d nodes (a YAML alias bomb?)", maxAliasNodes)
+			c.fail(n, "", "aliases expand to more than %d nodes (a YAML alias bomb?)", maxAliasNodes)
 			return
 		}
 	}
@@ -127,7 +153,7 @@ func (c *converter) mapping(n *yaml.Node, m map[string]any, path fieldpath.Path,
 			kn = kn.Alias
 		}
 		if kn.Kind != yaml.ScalarNode {
-			c.fail(kn, path, "", "mapping key is a %s; Kubernetes objects only have string keys", kindName(kn.Kind))
+			c.fail(kn, "", "mapping key is a %s; Kubernetes objects only have string keys", kindName(kn.Kind))
 			return
 		}
 		key := kn.Value
@@ -137,14 +163,16 @@ func (c *converter) mapping(n *yaml.Node, m map[string]any, path fieldpath.Path,
 		}
 		if first, dup := seen[key]; dup {
 			c.warnings = append(c.warnings, fieldWarning{
-				line: kn.Line + c.lineOffset, col: kn.Column, path: path.Key(key),
+				line: kn.Line + c.lineOffset, col: kn.Column, path: c.path().Key(key),
 				msg: fmt.Sprintf("duplicate key %q (first at line %d); the last value wins, as in the API server", key, first+c.lineOffset),
 			})
 		}
 		seen[key] = kn.Line
-		kh := h.Key(path == fieldpath.Root, key)
+		kh := h.Key(len(c.segs) == 0, key)
 		c.pos.Add(kh, kn.Line+c.lineOffset, kn.Column)
-		m[key] = c.value(vn, path.Key(key), kh, d+1, viaAlias)
+		c.push(key, -1)
+		m[key] = c.value(vn, kh, d+1, viaAlias)
+		c.pop()
 		if c.err != nil {
 			return
 		}
@@ -170,11 +198,11 @@ func (c *converter) mapping(n *yaml.Node, m map[string]any, path fieldpath.Path,
 		}
 		for _, s := range sources {
 			if s.Kind != yaml.MappingNode {
-				c.fail(mn, path, "", "merge key (<<) value must be a mapping or a list of mappings")
+				c.fail(mn, "", "merge key (<<) value must be a mapping or a list of mappings")
 				return
 			}
 			merged := make(map[string]any)
-			c.mapping(s, merged, path, h, d+1, via)
+			c.mapping(s, merged, h, d+1, via)
 			if c.err != nil {
 				return
 			}
@@ -199,7 +227,7 @@ func kindName(k yaml.Kind) string {
 	return "scalar"
 }
 
-func (c *converter) scalar(n *yaml.Node, path fieldpath.Path) any {
+func (c *converter) scalar(n *yaml.Node) any {
 	if n.Style&yaml.TaggedStyle != 0 {
 		switch n.ShortTag() {
 		case "!!str", "!!binary", "!!timestamp":
@@ -209,7 +237,7 @@ func (c *converter) scalar(n *yaml.Node, path fieldpath.Path) any {
 		case "!!bool", "!!int", "!!float":
 			v := resolvePlain(n.Value)
 			if v == nil || isString(v) {
-				c.fail(n, path, "", "value %q is not a valid %s", truncate(n.Value), n.ShortTag())
+				c.fail(n, "", "value %q is not a valid %s", truncate(n.Value), n.ShortTag())
 			}
 			return v
 		}

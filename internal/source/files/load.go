@@ -67,8 +67,9 @@ func Load(ctx context.Context, paths []string, opts Options) (*inventory.Invento
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			scratch := &inventory.Positions{} // reused across this worker's documents
 			for j := range jobs {
-				r := parseDocument(j)
+				r := parseDocument(j, scratch)
 				mu.Lock()
 				results = append(results, r)
 				mu.Unlock()
@@ -190,8 +191,21 @@ func readFile(name string, limit int64) ([]byte, error) {
 		return nil, errors.New(describeFSError(err))
 	}
 	defer f.Close()
-	if info, err := f.Stat(); err == nil && info.Mode().IsRegular() && info.Size() > limit {
-		return nil, fmt.Errorf("file is %d bytes, over the %d-byte limit (raise --max-file-size to scan it)", info.Size(), limit)
+	info, err := f.Stat()
+	if err == nil && info.Mode().IsRegular() {
+		if info.Size() > limit {
+			return nil, fmt.Errorf("file is %d bytes, over the %d-byte limit (raise --max-file-size to scan it)", info.Size(), limit)
+		}
+		// Read a regular file in one exactly sized buffer; ReadAll's doubling doubles the garbage.
+		data := make([]byte, info.Size())
+		n, err := io.ReadFull(f, data)
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("read: %w", err)
+		}
+		if n == len(data) {
+			return data, nil
+		}
+		return data[:n], nil
 	}
 	return readLimited(f, limit)
 }
@@ -293,7 +307,7 @@ var (
 	helmValuesRef = regexp.MustCompile(`\{\{-?[^}]*\.(Values|Release|Chart|Capabilities)\.`)
 )
 
-func parseDocument(j docJob) (r docResult) {
+func parseDocument(j docJob, scratch *inventory.Positions) (r docResult) {
 	r.fileSeq, r.doc = j.fileSeq, j.doc
 	at := func(line, col int) inventory.Position {
 		return inventory.Position{File: j.file, Line: line, Column: col}
@@ -332,7 +346,7 @@ func parseDocument(j docJob) (r docResult) {
 			Message: fmt.Sprintf("document %d is a %s, not a Kubernetes object", j.doc+1, kindName(body.Kind))})
 		return r
 	}
-	conv := &converter{lineOffset: offset, text: j.chunk.text}
+	conv := &converter{lineOffset: offset, text: j.chunk.text, pos: scratch}
 
 	// A List (kind: List or any *List kind with items) is expanded into its items.
 	if items := listItems(body); items != nil {
@@ -382,12 +396,12 @@ func listItems(m *yaml.Node) *yaml.Node {
 
 // add converts one object node and appends the object, or the problem that stopped it.
 func (r *docResult) add(conv *converter, n *yaml.Node, origin inventory.Origin) {
-	pos := &inventory.Positions{}
-	pos.Add(fieldpath.RootHash, origin.Line, origin.Column)
-	conv.pos, conv.err, conv.warnings = pos, nil, nil
-	raw, _ := conv.value(n, fieldpath.Root, fieldpath.RootHash, 0, false).(map[string]any)
+	conv.pos.Add(fieldpath.RootHash, origin.Line, origin.Column)
+	conv.err, conv.warnings, conv.segs = nil, nil, conv.segs[:0]
+	raw, _ := conv.value(n, fieldpath.RootHash, 0, false).(map[string]any)
 	at := inventory.Position{File: origin.File, Line: origin.Line, Column: origin.Column}
 	if conv.err != nil {
+		conv.pos.Detach()
 		at.Line, at.Column = conv.err.line, conv.err.col
 		msg := conv.err.msg
 		if conv.err.path != "" {
@@ -397,8 +411,7 @@ func (r *docResult) add(conv *converter, n *yaml.Node, origin inventory.Origin) 
 			Message: fmt.Sprintf("document %d not scanned: %s", origin.Document+1, msg), Hint: conv.err.hint})
 		return
 	}
-	pos.Seal()
-	obj := &inventory.Object{Raw: raw, Origin: origin, Positions: pos}
+	obj := &inventory.Object{Raw: raw, Origin: origin, Positions: conv.pos.Detach()}
 	obj.APIVersion, _ = raw["apiVersion"].(string)
 	obj.Kind, _ = raw["kind"].(string)
 	md, _ := raw["metadata"].(map[string]any)
