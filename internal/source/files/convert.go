@@ -42,8 +42,10 @@ type segment struct {
 	index int // -1 for a key segment
 }
 
-func (c *converter) push(key string, index int) { c.segs = append(c.segs, segment{key: key, index: index}) }
-func (c *converter) pop()                       { c.segs = c.segs[:len(c.segs)-1] }
+func (c *converter) push(key string, index int) {
+	c.segs = append(c.segs, segment{key: key, index: index})
+}
+func (c *converter) pop() { c.segs = c.segs[:len(c.segs)-1] }
 
 // path renders the current path.
 func (c *converter) path() fieldpath.Path {

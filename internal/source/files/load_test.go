@@ -290,7 +290,7 @@ func TestSplitDocumentsKeepsLines(t *testing.T) {
 func TestSelfMergingAnchorsTerminate(t *testing.T) {
 	inv := load(t, map[string]string{
 		"self.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: x, <<: *m}\n",
-		"fan.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fan}\na: &a {k0: 0, k1: 1}\nb: &b {<<: [*a, *a, *a, *a]}\nc: &c {<<: [*b, *b, *b, *b]}\nd: {<<: [*c, *c, *c, *c]}\n",
+		"fan.yaml":  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fan}\na: &a {k0: 0, k1: 1}\nb: &b {<<: [*a, *a, *a, *a]}\nc: &c {<<: [*b, *b, *b, *b]}\nd: {<<: [*c, *c, *c, *c]}\n",
 	}, Options{})
 	got := problems(inv)
 	if !strings.Contains(got, "self.yaml:3:") {
