@@ -88,6 +88,16 @@ func KeySegment(first bool, k string) string {
 	return "[" + strconv.Quote(k) + "]"
 }
 
+// needsEscape reports whether strconv.Quote would escape anything in k.
+func needsEscape(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return true
+		}
+	}
+	return false
+}
+
 // IndexSegment renders one list index as it appears in a Path.
 func IndexSegment(i int) string {
 	return "[" + strconv.Itoa(i) + "]"
@@ -134,6 +144,11 @@ func (h Hash) Key(first bool, k string) Hash {
 			h = h.Add(".")
 		}
 		return h.Add(k)
+	}
+	if !needsEscape(k) {
+		// Same bytes as KeySegment without building the string: label and annotation keys
+		// (app.kubernetes.io/name) are frequent enough for the allocation to show in profiles.
+		return h.Add(`["`).Add(k).Add(`"]`)
 	}
 	return h.Add(KeySegment(first, k))
 }

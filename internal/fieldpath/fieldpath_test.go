@@ -51,3 +51,11 @@ func TestIncrementalHashMatchesRendered(t *testing.T) {
 		t.Fatal("Join")
 	}
 }
+
+func TestKeyHashFastPathMatchesQuoting(t *testing.T) {
+	for _, k := range []string{"app.kubernetes.io/name", `quote"d`, `back\slash`, "tab\tkey", "ünï", "x y"} {
+		if RootHash.Key(true, "a").Key(false, k) != Of(Root.Key("a").Key(k)) {
+			t.Errorf("hash of key %q differs from hash of its rendered path", k)
+		}
+	}
+}
