@@ -25,6 +25,10 @@ type Config struct {
 	RequireCPULimit bool
 	// AllowedHostPathPrefixes are the hostPath prefixes EKS-POD-024 accepts.
 	AllowedHostPathPrefixes []string
+	// ApprovedRegistries are the image registries EKS-IMG-003 accepts (host[/path] prefixes).
+	ApprovedRegistries []string
+	// RBACExempt adds Role/ClusterRole names to RBAC_EXEMPT.
+	RBACExempt []string
 }
 
 // IsSystemNamespace reports whether ns is in SYSTEM_NAMESPACES.

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"strings"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/eksguard/eksguard/internal/fieldpath"
@@ -20,28 +23,40 @@ import (
 // groups (extensions, apps/v1beta*, batch/v1beta1) share the current types because the
 // fields checks read did not change.
 var typedKinds = map[string]func() any{
-	"/Pod":                                  func() any { return new(corev1.Pod) },
-	"/PodTemplate":                          func() any { return new(corev1.PodTemplate) },
-	"/ReplicationController":                func() any { return new(corev1.ReplicationController) },
-	"/ServiceAccount":                       func() any { return new(corev1.ServiceAccount) },
-	"/Namespace":                            func() any { return new(corev1.Namespace) },
-	"/Service":                              func() any { return new(corev1.Service) },
-	"/ConfigMap":                            func() any { return new(corev1.ConfigMap) },
-	"/LimitRange":                           func() any { return new(corev1.LimitRange) },
-	"apps/Deployment":                       func() any { return new(appsv1.Deployment) },
-	"apps/ReplicaSet":                       func() any { return new(appsv1.ReplicaSet) },
-	"apps/StatefulSet":                      func() any { return new(appsv1.StatefulSet) },
-	"apps/DaemonSet":                        func() any { return new(appsv1.DaemonSet) },
-	"extensions/Deployment":                 func() any { return new(appsv1.Deployment) },
-	"extensions/ReplicaSet":                 func() any { return new(appsv1.ReplicaSet) },
-	"extensions/DaemonSet":                  func() any { return new(appsv1.DaemonSet) },
-	"extensions/NetworkPolicy":              func() any { return new(networkingv1.NetworkPolicy) },
-	"batch/Job":                             func() any { return new(batchv1.Job) },
-	"batch/CronJob":                         func() any { return new(batchv1.CronJob) },
-	"networking.k8s.io/NetworkPolicy":       func() any { return new(networkingv1.NetworkPolicy) },
-	"rbac.authorization.k8s.io/Role":        func() any { return new(rbacv1.Role) },
-	"rbac.authorization.k8s.io/ClusterRole": func() any { return new(rbacv1.ClusterRole) },
-	"rbac.authorization.k8s.io/RoleBinding": func() any { return new(rbacv1.RoleBinding) },
+	"/Pod":                            func() any { return new(corev1.Pod) },
+	"/PodTemplate":                    func() any { return new(corev1.PodTemplate) },
+	"/ReplicationController":          func() any { return new(corev1.ReplicationController) },
+	"/ServiceAccount":                 func() any { return new(corev1.ServiceAccount) },
+	"/Namespace":                      func() any { return new(corev1.Namespace) },
+	"/Service":                        func() any { return new(corev1.Service) },
+	"/ConfigMap":                      func() any { return new(corev1.ConfigMap) },
+	"/LimitRange":                     func() any { return new(corev1.LimitRange) },
+	"/ResourceQuota":                  func() any { return new(corev1.ResourceQuota) },
+	"/Secret":                         func() any { return new(corev1.Secret) },
+	"/PersistentVolume":               func() any { return new(corev1.PersistentVolume) },
+	"/PersistentVolumeClaim":          func() any { return new(corev1.PersistentVolumeClaim) },
+	"/Node":                           func() any { return new(corev1.Node) },
+	"networking.k8s.io/Ingress":       func() any { return new(networkingv1.Ingress) },
+	"storage.k8s.io/StorageClass":     func() any { return new(storagev1.StorageClass) },
+	"scheduling.k8s.io/PriorityClass": func() any { return new(schedulingv1.PriorityClass) },
+	"admissionregistration.k8s.io/ValidatingWebhookConfiguration":   func() any { return new(admissionregistrationv1.ValidatingWebhookConfiguration) },
+	"admissionregistration.k8s.io/MutatingWebhookConfiguration":     func() any { return new(admissionregistrationv1.MutatingWebhookConfiguration) },
+	"admissionregistration.k8s.io/ValidatingAdmissionPolicy":        func() any { return new(admissionregistrationv1.ValidatingAdmissionPolicy) },
+	"admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding": func() any { return new(admissionregistrationv1.ValidatingAdmissionPolicyBinding) },
+	"apps/Deployment":                              func() any { return new(appsv1.Deployment) },
+	"apps/ReplicaSet":                              func() any { return new(appsv1.ReplicaSet) },
+	"apps/StatefulSet":                             func() any { return new(appsv1.StatefulSet) },
+	"apps/DaemonSet":                               func() any { return new(appsv1.DaemonSet) },
+	"extensions/Deployment":                        func() any { return new(appsv1.Deployment) },
+	"extensions/ReplicaSet":                        func() any { return new(appsv1.ReplicaSet) },
+	"extensions/DaemonSet":                         func() any { return new(appsv1.DaemonSet) },
+	"extensions/NetworkPolicy":                     func() any { return new(networkingv1.NetworkPolicy) },
+	"batch/Job":                                    func() any { return new(batchv1.Job) },
+	"batch/CronJob":                                func() any { return new(batchv1.CronJob) },
+	"networking.k8s.io/NetworkPolicy":              func() any { return new(networkingv1.NetworkPolicy) },
+	"rbac.authorization.k8s.io/Role":               func() any { return new(rbacv1.Role) },
+	"rbac.authorization.k8s.io/ClusterRole":        func() any { return new(rbacv1.ClusterRole) },
+	"rbac.authorization.k8s.io/RoleBinding":        func() any { return new(rbacv1.RoleBinding) },
 	"rbac.authorization.k8s.io/ClusterRoleBinding": func() any { return new(rbacv1.ClusterRoleBinding) },
 }
 

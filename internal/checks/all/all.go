@@ -2,6 +2,14 @@
 package all
 
 import (
-	_ "github.com/eksguard/eksguard/internal/checks/iam" // identity and access management section
-	_ "github.com/eksguard/eksguard/internal/checks/pod" // pod security section
+	_ "github.com/eksguard/eksguard/internal/checks/compliance" // policy as code
+	_ "github.com/eksguard/eksguard/internal/checks/data"       // data encryption and secrets
+	_ "github.com/eksguard/eksguard/internal/checks/iam"        // identity and access management
+	_ "github.com/eksguard/eksguard/internal/checks/image"      // image security
+	_ "github.com/eksguard/eksguard/internal/checks/incident"   // incident response
+	_ "github.com/eksguard/eksguard/internal/checks/infra"      // infrastructure (hosts)
+	_ "github.com/eksguard/eksguard/internal/checks/network"    // network security
+	_ "github.com/eksguard/eksguard/internal/checks/pod"        // pod security
+	_ "github.com/eksguard/eksguard/internal/checks/runtime"    // runtime security
+	_ "github.com/eksguard/eksguard/internal/checks/tenancy"    // multi-tenancy
 )

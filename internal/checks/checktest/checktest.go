@@ -47,6 +47,9 @@ type GoldenFinding struct {
 func Run(t *testing.T, dir string) {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return // a section without checks yet; internal/checks/all fails checks without fixtures
+	}
 	if err != nil {
 		t.Fatalf("read fixtures: %v", err)
 	}

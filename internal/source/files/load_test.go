@@ -221,12 +221,18 @@ data: {token: aHVudGVyMg==}
 	if got := problems(inv); got != want {
 		t.Errorf("problems:\n%s\nwant:\n%s", got, want)
 	}
-	secret := inv.Objects[1].Raw
-	for _, field := range []string{"data", "stringData"} {
-		for k, v := range secret[field].(map[string]any) {
-			if v != "" {
-				t.Errorf("secret %s[%s] kept its value", field, k)
-			}
+	secret, ok := inv.Objects[1].Typed.(*corev1.Secret)
+	if !ok || len(secret.Data) != 1 || len(secret.StringData) != 1 {
+		t.Fatalf("secret keys must survive: %#v", inv.Objects[1].Typed)
+	}
+	for k, v := range secret.Data {
+		if len(v) != 0 {
+			t.Errorf("secret data[%s] kept its value", k)
+		}
+	}
+	for k, v := range secret.StringData {
+		if v != "" {
+			t.Errorf("secret stringData[%s] kept its value", k)
 		}
 	}
 }

@@ -1,0 +1,9 @@
+package runtime
+
+import (
+	"testing"
+
+	"github.com/eksguard/eksguard/internal/checks/checktest"
+)
+
+func TestFixtures(t *testing.T) { checktest.Run(t, "testdata") }
