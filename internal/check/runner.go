@@ -38,9 +38,21 @@ func (c Config) IsSystemNamespace(ns string) bool {
 
 // Reporter collects one check's findings; checks call Fail for each problem found.
 type Reporter struct {
-	check    *Check
-	Config   Config
-	findings []Finding
+	check     *Check
+	Config    Config
+	findings  []Finding
+	evaluated int
+}
+
+// Evaluated records that the check assessed n more objects (namespaces, roles, ...). The
+// runner counts PodSpec and Object callbacks itself; Inventory checks call this so scores
+// can tell a passed check from one that had nothing to look at.
+func (r *Reporter) Evaluated(n int) { r.evaluated += n }
+
+// skips reports whether the check skips obj entirely (a system namespace it does not cover).
+func (r *Reporter) skips(obj *inventory.Object) bool {
+	return r.check.SystemNamespaces == SkipSystemNamespaces && !r.Config.IncludeSystemNamespaces &&
+		r.Config.IsSystemNamespace(namespaceOf(obj))
 }
 
 // Fail reports the field at path of obj (relative to the object root) at the check's severity.
@@ -73,11 +85,35 @@ func namespaceOf(o *inventory.Object) string {
 	return o.Namespace
 }
 
-// Run evaluates checks against a sealed inventory, concurrently, and returns findings in a
-// deterministic order: file, line, column, check ID, field path.
+// Result is how one check fared in a run.
+type Result struct {
+	Check *Check
+	// Evaluated counts the objects the check assessed; zero means nothing it applies to.
+	Evaluated int
+	// Failed counts its findings that are neither exempt nor info.
+	Failed int
+}
+
+// Outcome is everything a run produced.
+type Outcome struct {
+	Findings []Finding
+	Results  []Result
+}
+
+// Run evaluates checks and returns their findings (see Evaluate).
 func Run(ctx context.Context, inv *inventory.Inventory, checks []*Check, cfg Config) ([]Finding, error) {
+	out, err := Evaluate(ctx, inv, checks, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return out.Findings, nil
+}
+
+// Evaluate runs checks against a sealed inventory, concurrently. Findings come back in a
+// deterministic order (file, line, column, check ID, field path), results in check order.
+func Evaluate(ctx context.Context, inv *inventory.Inventory, checks []*Check, cfg Config) (*Outcome, error) {
 	inv.Seal()
-	results := make([][]Finding, len(checks))
+	reporters := make([]*Reporter, len(checks))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i, c := range checks {
@@ -92,27 +128,43 @@ func Run(ctx context.Context, inv *inventory.Inventory, checks []*Check, cfg Con
 			switch {
 			case c.PodSpec != nil:
 				for _, p := range inv.PodSpecs() {
-					c.PodSpec(p, r)
+					if !r.skips(p.Object) {
+						r.evaluated++
+						c.PodSpec(p, r)
+					}
 				}
 			case c.Object != nil:
 				for _, kind := range c.Kinds {
 					for _, o := range inv.OfKind(kind) {
-						c.Object(o, r)
+						if !r.skips(o) {
+							r.evaluated++
+							c.Object(o, r)
+						}
 					}
 				}
 			case c.Inventory != nil:
 				c.Inventory(inv, r)
 			}
-			results[i] = r.findings
+			reporters[i] = r
 		}()
 	}
 	wg.Wait()
-	var all []Finding
-	for _, fs := range results {
-		all = append(all, fs...)
+	out := &Outcome{Results: make([]Result, len(checks))}
+	for i, r := range reporters {
+		res := Result{Check: checks[i], Evaluated: r.evaluated}
+		for _, f := range r.findings {
+			if !f.Exempt && f.Severity > Info {
+				res.Failed++
+			}
+		}
+		if res.Failed > 0 && res.Evaluated == 0 {
+			res.Evaluated = 1 // an Inventory check that reported without counting
+		}
+		out.Results[i] = res
+		out.Findings = append(out.Findings, r.findings...)
 	}
-	SortFindings(all)
-	return all, ctx.Err()
+	SortFindings(out.Findings)
+	return out, ctx.Err()
 }
 
 // SortFindings orders findings deterministically.
