@@ -79,3 +79,20 @@ func (c *Catalogue) SectionTitle(id string) string {
 
 // Normalize collapses whitespace as YAML folding leaves it, for comparisons.
 func Normalize(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// Ref returns a references entry (guide, cis_eks, cis_eks_legacy, pss) as a string.
+func (e Entry) Ref(key string) string {
+	if v, ok := e.References[key]; ok && v != nil {
+		return fmt.Sprint(v)
+	}
+	return ""
+}
+
+// SectionIDs lists the section IDs in catalogue order.
+func (c *Catalogue) SectionIDs() []string {
+	ids := make([]string, len(c.Sections))
+	for i, s := range c.Sections {
+		ids[i] = s.ID
+	}
+	return ids
+}

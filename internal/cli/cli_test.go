@@ -164,3 +164,25 @@ func TestDocsAreCurrent(t *testing.T) {
 		t.Errorf("docs/checks.md is stale: run go run ./cmd/eksguard checks -o markdown > docs/checks.md (or go test ./internal/cli -update)")
 	}
 }
+
+func TestFrameworkSelection(t *testing.T) {
+	r := run(t, "", "scan", "-o", "json", "--framework", "pss-baseline", "--fail-on", "none", "testdata/app.yaml")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var rep report.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Scores.Frameworks) != 1 || rep.Scores.Frameworks[0].ID != "pss-baseline" || rep.Scores.Frameworks[0].Evaluated != 14 {
+		t.Errorf("pss-baseline scores: %+v", rep.Scores.Frameworks)
+	}
+	for _, c := range rep.Controls {
+		if c.Section != "pod-security" {
+			t.Errorf("control %s is not in pss-baseline", c.ID)
+		}
+	}
+	if bad := run(t, "", "scan", "--framework", "nist", "testdata/app.yaml"); bad.code != ExitUsage || !strings.Contains(bad.stderr, "unknown framework") {
+		t.Errorf("bad framework: exit %d %s", bad.code, bad.stderr)
+	}
+}

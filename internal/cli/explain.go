@@ -33,7 +33,7 @@ func newExplainCommand(streams IO) *cobra.Command {
 			var b strings.Builder
 			fmt.Fprintf(&b, "%s  %s\n\n", c.ID, c.Title)
 			fmt.Fprintf(&b, "  Slug:        %s\n  Severity:    %s\n  Section:     %s\n  Source:      %s\n", c.Slug, c.Severity, cat.SectionTitle(c.Section), c.Source)
-			if f := frameworks(c); f != "" {
+			if f := frameworks(c.References); f != "" {
 				fmt.Fprintf(&b, "  Frameworks:  %s\n", f)
 			}
 			fmt.Fprintf(&b, "  System ns:   %s\n  Reference:   %s\n\n", systemNamespacePolicy(c.SystemNamespaces), c.DocURL())

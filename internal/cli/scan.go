@@ -25,6 +25,7 @@ type scanOptions struct {
 	severity    string
 	checks      []string
 	skipChecks  []string
+	frameworks  []string
 	namespace   string
 	maxFileSize string
 	noColor     bool
@@ -34,6 +35,7 @@ type scanOptions struct {
 	paths    []string
 	format   report.Format
 	failAt   *check.Severity
+	fws      []check.Framework
 	minSev   check.Severity
 	maxBytes int64
 }
@@ -68,6 +70,7 @@ input that could not be read (the report still lists every finding of what could
 	f.StringVar(&o.severity, "severity", "info", "report only findings at or above this severity")
 	f.StringSliceVar(&o.checks, "checks", nil, "run only these checks (IDs, slugs or globs such as 'EKS-POD-*'; comma-separated)")
 	f.StringSliceVar(&o.skipChecks, "skip-checks", nil, "skip these checks (IDs, slugs or globs; comma-separated)")
+	f.StringSliceVar(&o.frameworks, "framework", nil, "run only checks of these frameworks: eks-bp, cis-eks, pss-baseline, pss-restricted (comma-separated)")
 	f.StringVarP(&o.namespace, "namespace", "n", "", "report only objects in this namespace (objects without a namespace are kept: kubectl -n would put them there)")
 	f.StringVar(&o.maxFileSize, "max-file-size", "64Mi", "skip (and report) files larger than this (e.g. 64Mi, 1Gi)")
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the table output (NO_COLOR is honoured too)")
@@ -91,6 +94,13 @@ func (o *scanOptions) complete(args []string) error {
 			return usageError("--fail-on: %v", err)
 		}
 		o.failAt = &sev
+	}
+	for _, name := range o.frameworks {
+		fw, err := check.ParseFramework(name)
+		if err != nil {
+			return usageError("--framework: %v", err)
+		}
+		o.fws = append(o.fws, fw)
 	}
 	if o.minSev, err = check.ParseSeverity(o.severity); err != nil {
 		return usageError("--severity: %v", err)
@@ -121,6 +131,7 @@ func (o *scanOptions) run(ctx context.Context, streams IO) error {
 		Files:       files.Options{MaxFileSize: o.maxBytes, Stdin: streams.In},
 		Checks:      o.checks,
 		SkipChecks:  o.skipChecks,
+		Frameworks:  o.fws,
 		MinSeverity: o.minSev,
 		Namespace:   o.namespace,
 		Config:      o.config,
@@ -128,7 +139,8 @@ func (o *scanOptions) run(ctx context.Context, streams IO) error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	rep := report.New(version.String(), o.paths, res.Inventory, len(res.Checks), res.Findings, o.failAt)
+	rep := report.New(report.Input{ToolVersion: version.String(), Inputs: o.paths, Inventory: res.Inventory,
+		Results: res.Results, Findings: res.Findings, Scores: res.Scores, FailOn: o.failAt})
 
 	out, color := streams.Out, streams.OutIsTerminal && !o.noColor && os.Getenv("NO_COLOR") == ""
 	var file *os.File

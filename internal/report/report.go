@@ -22,8 +22,32 @@ type Report struct {
 	Inputs        []string            `json:"inputs"`
 	FailOn        string              `json:"failOn"`
 	Summary       Summary             `json:"summary"`
+	Scores        check.Scores        `json:"scores"`
+	Controls      []Control           `json:"controls"`
 	Findings      []check.Finding     `json:"findings"`
 	Problems      []inventory.Problem `json:"inputProblems"`
+}
+
+// Control is how one check that ran fared.
+type Control struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	Section   string `json:"section"`
+	Status    string `json:"status"` // pass, fail or not-applicable
+	Evaluated int    `json:"evaluated"`
+	Failed    int    `json:"failed"`
+}
+
+// Input is what a report is built from.
+type Input struct {
+	ToolVersion string
+	Inputs      []string
+	Inventory   *inventory.Inventory
+	Results     []check.Result
+	Findings    []check.Finding
+	Scores      check.Scores
+	// FailOn is the --fail-on threshold; nil never fails.
+	FailOn *check.Severity
 }
 
 // Tool names the producer.
@@ -47,15 +71,22 @@ type Summary struct {
 	Failed bool `json:"failed"`
 }
 
-// New assembles a report and its summary. failOn is the --fail-on threshold; nil never fails.
-func New(toolVersion string, inputs []string, inv *inventory.Inventory, checksRun int, findings []check.Finding, failOn *check.Severity) *Report {
+// New assembles a report and its summary.
+func New(in Input) *Report {
+	inv, findings, failOn := in.Inventory, in.Findings, in.FailOn
 	r := &Report{
 		SchemaVersion: SchemaVersion,
-		Tool:          Tool{Name: "eksguard", Version: toolVersion},
-		Inputs:        inputs,
+		Tool:          Tool{Name: "eksguard", Version: in.ToolVersion},
+		Inputs:        in.Inputs,
 		FailOn:        "none",
+		Scores:        in.Scores,
+		Controls:      []Control{},
 		Findings:      findings,
 		Problems:      inv.Problems,
+	}
+	for _, res := range in.Results {
+		r.Controls = append(r.Controls, Control{ID: res.Check.ID, Title: res.Check.Title, Section: res.Check.Section,
+			Status: res.Status(), Evaluated: res.Evaluated, Failed: res.Failed})
 	}
 	if r.Findings == nil {
 		r.Findings = []check.Finding{}
@@ -66,7 +97,7 @@ func New(toolVersion string, inputs []string, inv *inventory.Inventory, checksRu
 	if failOn != nil {
 		r.FailOn = failOn.String()
 	}
-	s := Summary{BySeverity: map[string]int{}, Objects: len(inv.Objects), ChecksRun: checksRun}
+	s := Summary{BySeverity: map[string]int{}, Objects: len(inv.Objects), ChecksRun: len(in.Results)}
 	for _, name := range check.SeverityNames() {
 		s.BySeverity[name] = 0
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/eksguard/eksguard/internal/check"
@@ -81,8 +82,69 @@ func Table(w io.Writer, r *Report, opts Options) error {
 		}
 		fmt.Fprintln(bw)
 	}
+	writeScores(bw, r, paint)
 	fmt.Fprintln(bw, summaryLine(r))
 	return bw.Flush()
+}
+
+// writeScores prints passed/evaluated controls per section and framework, and what the
+// scan could not evaluate.
+func writeScores(w io.Writer, r *Report, paint func(code, s string) string) {
+	if len(r.Scores.Sections) == 0 {
+		return
+	}
+	row := func(s check.Score) {
+		pct := "   -"
+		if s.Percent >= 0 {
+			pct = fmt.Sprintf("%3d%%", s.Percent)
+		}
+		line := fmt.Sprintf("  %-42s %4d/%-4d %s", s.Title, s.Passed, s.Evaluated, pct)
+		var notes []string
+		if s.NotApplicable > 0 {
+			notes = append(notes, fmt.Sprintf("%d not applicable", s.NotApplicable))
+		}
+		if n := len(s.NeedsData); n > 0 {
+			notes = append(notes, fmt.Sprintf("%d %s data this scan lacks", n, plural(n, "needs", "need")))
+		}
+		if n := len(s.NotImplemented); n > 0 {
+			notes = append(notes, fmt.Sprintf("%d not implemented", n))
+		}
+		if len(notes) > 0 {
+			line += "  (" + strings.Join(notes, ", ") + ")"
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintln(w, paint(ansiBold, "Controls passed / evaluated, by section"))
+	for _, s := range r.Scores.Sections {
+		row(s)
+	}
+	fmt.Fprintln(w, paint(ansiBold, "By framework"))
+	for _, s := range r.Scores.Frameworks {
+		row(s)
+	}
+	sources := map[check.Source]int{}
+	for _, s := range r.Scores.Sections {
+		for _, p := range s.NeedsData {
+			sources[p.Source]++
+		}
+	}
+	if len(sources) > 0 {
+		var parts []string
+		for _, src := range sortedSources(sources) {
+			parts = append(parts, fmt.Sprintf("%s %d", src, sources[src]))
+		}
+		fmt.Fprintf(w, "Not evaluated (no data from these sources in this scan): %s\n", strings.Join(parts, ", "))
+	}
+	fmt.Fprintln(w)
+}
+
+func sortedSources(m map[check.Source]int) []check.Source {
+	out := make([]check.Source, 0, len(m))
+	for s := range m {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
 }
 
 func problemText(p inventory.Problem) string {

@@ -1,18 +1,23 @@
 // Package scan runs the offline pipeline every manifest mode shares: load the inputs into an
-// inventory, run the selected checks, and filter the findings. The CLI, the benchmarks and
-// tests call it so they measure and test the same path.
+// inventory, run the selected checks, filter the findings and score the run. The CLI, the
+// benchmarks and tests call it so they measure and test the same path.
 package scan
 
 import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/eksguard/eksguard/internal/check"
 	"github.com/eksguard/eksguard/internal/inventory"
 	"github.com/eksguard/eksguard/internal/source/files"
+	"github.com/eksguard/eksguard/spec"
 )
+
+// ManifestSources are the data sources a manifest scan has.
+var ManifestSources = []check.Source{check.SourceK8sObjects, check.SourceK8sRBAC}
 
 // Options select what to scan and which findings to keep.
 type Options struct {
@@ -20,23 +25,32 @@ type Options struct {
 	// Checks and SkipChecks are check IDs, slugs or globs (EKS-POD-*); empty Checks means all.
 	Checks     []string
 	SkipChecks []string
+	// Frameworks keeps only checks of these frameworks (empty: all).
+	Frameworks []check.Framework
 	// MinSeverity drops findings below it.
 	MinSeverity check.Severity
 	// Namespace keeps only findings in that namespace (see KeepNamespace).
 	Namespace string
 	Config    check.Config
+	// Sources are the data sources this scan has (default ManifestSources).
+	Sources []check.Source
 }
 
 // Result is one scan's outcome.
 type Result struct {
 	Inventory *inventory.Inventory
-	Checks    []*check.Check
-	Findings  []check.Finding
+	// Checks are the checks that ran; Results says how each fared.
+	Checks   []*check.Check
+	Results  []check.Result
+	Findings []check.Finding
+	// Pending are the selected catalogue checks that could not run.
+	Pending []check.Pending
+	Scores  check.Scores
 }
 
 // Files scans manifest paths.
 func Files(ctx context.Context, paths []string, opts Options) (*Result, error) {
-	checks, err := Select(opts.Checks, opts.SkipChecks)
+	plan, err := Plan(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -44,28 +58,134 @@ func Files(ctx context.Context, paths []string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Inventory(ctx, inv, checks, opts)
+	return plan.Run(ctx, inv, opts)
 }
 
-// Inventory runs checks on an inventory that is already loaded.
-func Inventory(ctx context.Context, inv *inventory.Inventory, checks []*check.Check, opts Options) (*Result, error) {
-	findings, err := check.Run(ctx, inv, checks, opts.Config)
+// Selection is the set of checks a scan runs and the catalogue checks it cannot.
+type Selection struct {
+	Checks  []*check.Check
+	Pending []check.Pending
+}
+
+// Plan resolves --checks, --skip-checks and --framework against the catalogue and the
+// registry. Each pattern is an ID, a slug or a glob over IDs (EKS-POD-0*); a pattern that
+// matches no catalogue check is an error, so a typo never silently disables a check.
+func Plan(opts Options) (*Selection, error) {
+	all, err := check.All()
 	if err != nil {
 		return nil, err
 	}
-	kept := findings[:0]
-	for _, f := range findings {
+	cat, err := spec.Load()
+	if err != nil {
+		return nil, err
+	}
+	sources := opts.Sources
+	if len(sources) == 0 {
+		sources = ManifestSources
+	}
+	slugs := map[string]string{}
+	registered := map[string]*check.Check{}
+	for _, c := range all {
+		slugs[c.ID], registered[c.ID] = c.Slug, c
+	}
+	matchAny := func(patterns []string, id string) (bool, error) {
+		for _, p := range patterns {
+			ok, err := path.Match(strings.ToUpper(strings.TrimSpace(p)), id)
+			if err != nil {
+				return false, fmt.Errorf("bad check pattern %q: %w", p, err)
+			}
+			if ok || (slugs[id] != "" && slugs[id] == strings.ToLower(strings.TrimSpace(p))) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	for _, patterns := range [][]string{opts.Checks, opts.SkipChecks} {
+		for _, p := range patterns {
+			n := 0
+			for _, e := range cat.Checks {
+				if ok, err := matchAny([]string{p}, e.ID); err != nil {
+					return nil, err
+				} else if ok {
+					n++
+				}
+			}
+			if n == 0 && strings.TrimSpace(p) != "" {
+				return nil, fmt.Errorf("no check matches %q (see eksguard checks)", p)
+			}
+		}
+	}
+	sel := &Selection{}
+	for _, e := range cat.Checks {
+		refs := EntryReferences(e)
+		if len(opts.Frameworks) > 0 && !slices.ContainsFunc(opts.Frameworks, refs.In) {
+			continue
+		}
+		if in, err := matchAny(opts.Checks, e.ID); err != nil || (len(opts.Checks) > 0 && !in) {
+			continue
+		}
+		if out, _ := matchAny(opts.SkipChecks, e.ID); out {
+			continue
+		}
+		c, implemented := registered[e.ID]
+		available := slices.Contains(sources, check.Source(e.Source))
+		switch {
+		case implemented && available:
+			sel.Checks = append(sel.Checks, c)
+		case !available:
+			sel.Pending = append(sel.Pending, check.Pending{ID: e.ID, Section: e.Section, Source: check.Source(e.Source), References: refs, Reason: check.NeedsData})
+		default:
+			sel.Pending = append(sel.Pending, check.Pending{ID: e.ID, Section: e.Section, Source: check.Source(e.Source), References: refs, Reason: check.NotImplemented})
+		}
+	}
+	return sel, nil
+}
+
+// EntryReferences converts a catalogue entry's references.
+func EntryReferences(e spec.Entry) check.References {
+	return check.References{Guide: e.Ref("guide"), CISEKS: e.Ref("cis_eks"), CISEKSLegacy: e.Ref("cis_eks_legacy"), PSS: e.Ref("pss")}
+}
+
+// Run runs the selection on an inventory that is already loaded, filters and scores.
+func (s *Selection) Run(ctx context.Context, inv *inventory.Inventory, opts Options) (*Result, error) {
+	out, err := check.Evaluate(ctx, inv, s.Checks, opts.Config)
+	if err != nil {
+		return nil, err
+	}
+	kept := out.Findings[:0]
+	for _, f := range out.Findings {
 		if f.Severity >= opts.MinSeverity && KeepNamespace(f.Object, opts.Namespace) {
 			kept = append(kept, f)
 		}
 	}
-	return &Result{Inventory: inv, Checks: checks, Findings: kept}, nil
+	if opts.Namespace != "" {
+		// Score what is reported: failures outside the namespace do not fail its controls.
+		failed := map[string]int{}
+		for _, f := range kept {
+			if !f.Exempt && f.Severity > check.Info {
+				failed[f.CheckID]++
+			}
+		}
+		for i := range out.Results {
+			out.Results[i].Failed = failed[out.Results[i].Check.ID]
+		}
+	}
+	cat, err := spec.Load()
+	if err != nil {
+		return nil, err
+	}
+	frameworks := opts.Frameworks
+	if len(frameworks) == 0 {
+		frameworks = check.AllFrameworks
+	}
+	scores := check.ComputeScores(out.Results, s.Pending, cat.SectionIDs(), cat.SectionTitle, frameworks)
+	return &Result{Inventory: inv, Checks: s.Checks, Results: out.Results, Findings: kept, Pending: s.Pending, Scores: scores}, nil
 }
 
 // clusterScoped lists the cluster-scoped kinds the checks report on.
 var clusterScoped = map[string]bool{
 	"Namespace": true, "Node": true, "ClusterRole": true, "ClusterRoleBinding": true,
-	"PersistentVolume": true, "StorageClass": true, "CustomResourceDefinition": true,
+	"PersistentVolume": true, "StorageClass": true, "CustomResourceDefinition": true, "PriorityClass": true,
 	"ValidatingWebhookConfiguration": true, "MutatingWebhookConfiguration": true,
 	"ValidatingAdmissionPolicy": true, "ValidatingAdmissionPolicyBinding": true,
 }
@@ -84,53 +204,4 @@ func KeepNamespace(ref inventory.ObjectRef, ns string) bool {
 		return false
 	}
 	return ref.Namespace == ns || ref.Namespace == ""
-}
-
-// Select resolves --checks and --skip-checks against the registry. Each pattern is an ID, a
-// slug or a glob over IDs (EKS-POD-0*); a pattern that matches nothing is an error, so a
-// typo never silently disables a check.
-func Select(include, exclude []string) ([]*check.Check, error) {
-	all, err := check.All()
-	if err != nil {
-		return nil, err
-	}
-	match := func(patterns []string) (map[string]bool, error) {
-		ids := map[string]bool{}
-		for _, p := range patterns {
-			p = strings.TrimSpace(p)
-			if p == "" {
-				continue
-			}
-			n := 0
-			for _, c := range all {
-				ok, err := path.Match(strings.ToUpper(p), c.ID)
-				if err != nil {
-					return nil, fmt.Errorf("bad check pattern %q: %w", p, err)
-				}
-				if ok || c.Slug == strings.ToLower(p) {
-					ids[c.ID] = true
-					n++
-				}
-			}
-			if n == 0 {
-				return nil, fmt.Errorf("no check matches %q (see eksguard checks)", p)
-			}
-		}
-		return ids, nil
-	}
-	in, err := match(include)
-	if err != nil {
-		return nil, err
-	}
-	out, err := match(exclude)
-	if err != nil {
-		return nil, err
-	}
-	var selected []*check.Check
-	for _, c := range all {
-		if (len(in) == 0 || in[c.ID]) && !out[c.ID] {
-			selected = append(selected, c)
-		}
-	}
-	return selected, nil
 }
