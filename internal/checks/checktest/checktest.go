@@ -155,6 +155,8 @@ func ConfigFor(t *testing.T, fixture string) check.Config {
 			cfg.AllowedHostPathPrefixes = strings.Split(val, ":")
 		case "exempt-namespaces":
 			cfg.ExemptNamespaces = strings.Split(val, ":")
+		case "approved-registries":
+			cfg.ApprovedRegistries = strings.Split(val, ":")
 		default:
 			t.Fatalf("%s: unknown eksguard-test option %q", fixture, key)
 		}
