@@ -1,0 +1,103 @@
+package infra
+
+import (
+	"regexp"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/eksguard/eksguard/internal/check"
+	"github.com/eksguard/eksguard/internal/fieldpath"
+	"github.com/eksguard/eksguard/internal/inventory"
+)
+
+// kubeletVersionSkew: EKS-INF-003.
+//
+// Forbidden: nodes whose kubelet (Node .status.nodeInfo.kubeletVersion, e.g.
+// v1.29.3-eks-ae9a62a) is older or newer than the control plane's minor version. Nodes left
+// behind after a cluster upgrade miss security fixes and drift towards the unsupported skew.
+// The catalogue's severities: info at one minor behind (during an upgrade window), medium at
+// two, high at three or more behind (the maximum supported skew). The finding points at
+// kubeletVersion. Nodes are cluster-scoped, so the namespace policy is moot.
+//
+// Decisions: the control-plane version comes from eks:DescribeCluster or /version, which
+// manifest mode does not have, and manifests rarely contain Node objects at all. This check
+// evaluates the Node objects found in the input (for instance kubectl get nodes -o yaml) and
+// nothing else; with none, it has nothing to evaluate. In place of the control-plane version it
+// takes the newest kubelet minor among those nodes: the control plane is at least that new
+// (a kubelet newer than the API server is unsupported), so each node's distance to it is a
+// lower bound of its skew, and the message says so. For the same reason a node newer than
+// the control plane cannot be detected, and the upgrade_grace_days window (which needs the
+// date of the last control-plane upgrade) cannot be measured: one minor behind is always
+// reported as info. Nodes without a parseable kubeletVersion are not evaluated.
+var kubeletVersionSkew = &check.Check{
+	Meta: check.Meta{
+		ID:          "EKS-INF-003",
+		Slug:        "kubelet-version-skew",
+		Title:       "Node kubelet versions must match the control plane",
+		Section:     "infrastructure",
+		Severity:    check.Medium,
+		Source:      check.SourceK8sObjects,
+		Remediation: "Upgrade node groups to the control-plane version after each cluster upgrade.",
+		References: check.References{
+			Guide: "hosts#treat-your-infrastructure-as-immutable-and-automate-the-replacement-of-your-worker-nodes",
+		},
+		SystemNamespaces: check.CheckSystemNamespaces,
+	},
+	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
+		type nodeVersion struct {
+			o            *inventory.Object
+			raw          string
+			major, minor int
+		}
+		var nodes []nodeVersion
+		var newest nodeVersion
+		for _, o := range inv.OfKind("Node") {
+			n, ok := o.Typed.(*corev1.Node)
+			if !ok {
+				continue
+			}
+			raw := n.Status.NodeInfo.KubeletVersion
+			m := kubeletMinorVersion.FindStringSubmatch(raw)
+			if m == nil {
+				continue
+			}
+			major, err1 := strconv.Atoi(m[1])
+			minor, err2 := strconv.Atoi(m[2])
+			if err1 != nil || err2 != nil {
+				continue
+			}
+			v := nodeVersion{o, raw, major, minor}
+			nodes = append(nodes, v)
+			if newest.o == nil || major > newest.major || (major == newest.major && minor > newest.minor) {
+				newest = v
+			}
+		}
+		r.Evaluated(len(nodes))
+		at := fieldpath.Root.Key("status").Key("nodeInfo").Key("kubeletVersion")
+		for _, v := range nodes {
+			if v.major != newest.major {
+				r.FailWith(v.o, at, check.High, "kubelet "+v.raw+" is a different major version than node "+newest.o.Name+" ("+newest.raw+"); the control plane is at least that new")
+				continue
+			}
+			behind := newest.minor - v.minor
+			if behind <= 0 {
+				continue
+			}
+			sev := check.Info
+			switch {
+			case behind >= 3:
+				sev = check.High
+			case behind == 2:
+				sev = check.Medium
+			}
+			r.FailWith(v.o, at, sev, "kubelet "+v.raw+" is "+strconv.Itoa(behind)+" minor version(s) behind node "+newest.o.Name+" ("+newest.raw+
+				"); the control plane is at least that new, so the skew to it is at least "+strconv.Itoa(behind))
+		}
+	},
+}
+
+// kubeletMinorVersion reads major and minor from a kubelet version such as v1.29.3-eks-ae9a62a.
+var kubeletMinorVersion = regexp.MustCompile(`^v?([0-9]+)\.([0-9]+)`)
+
+func init() { check.Register(kubeletVersionSkew) }
