@@ -42,6 +42,10 @@ type Origin struct {
 	// Line and Column locate the start of the object.
 	Line   int `json:"line,omitempty"`
 	Column int `json:"column,omitempty"`
+	// RenderedFrom is "helm:<chart dir or archive>" or "kustomize:<dir>" when the object was
+	// rendered in-process: File then is the template or resource file it came from (see
+	// Position.RenderedFrom), and some fields may be located in other files (patches).
+	RenderedFrom string `json:"renderedFrom,omitempty"`
 }
 
 // Object is one Kubernetes object of the inventory.
@@ -64,11 +68,14 @@ type Object struct {
 // Position returns the source position of path in this object, falling back to the
 // nearest enclosing field that exists.
 func (o *Object) Position(path fieldpath.Path) Position {
-	line, col, _ := o.Positions.Lookup(path)
+	file, line, col, _ := o.Positions.LookupFile(path)
 	if line == 0 {
 		line, col = o.Origin.Line, o.Origin.Column
 	}
-	return Position{File: o.Origin.File, Line: line, Column: col}
+	if file == "" {
+		file = o.Origin.File
+	}
+	return Position{File: file, Line: line, Column: col, RenderedFrom: o.Origin.RenderedFrom}
 }
 
 // Group is the API group of the object ("" for core).
