@@ -27,6 +27,9 @@ const (
 type converter struct {
 	pos        *inventory.Positions
 	lineOffset int // added to yaml.v3's 1-based document-relative lines
+	// lines maps the lines of rendered output (a Helm chart, a kustomization) back to the
+	// files they came from; nil for a plain file.
+	lines      *lineMap
 	text       []byte
 	lineStarts []int
 	aliasNodes int
@@ -61,12 +64,14 @@ func (c *converter) path() fieldpath.Path {
 }
 
 type fieldWarning struct {
+	file      string // "" for the object's own file
 	line, col int
 	path      fieldpath.Path
 	msg       string
 }
 
 type convertError struct {
+	file      string // "" for the object's own file
 	line, col int
 	path      fieldpath.Path
 	msg       string
@@ -75,8 +80,28 @@ type convertError struct {
 
 func (c *converter) fail(n *yaml.Node, hint, format string, args ...any) {
 	if c.err == nil {
-		c.err = &convertError{line: n.Line + c.lineOffset, col: n.Column, path: c.path(), msg: fmt.Sprintf(format, args...), hint: hint}
+		file, line, col := c.at(n.Line, n.Column)
+		c.err = &convertError{file: file, line: line, col: col, path: c.path(), msg: fmt.Sprintf(format, args...), hint: hint}
 	}
+}
+
+// at maps a document-relative line and column to the position recorded for it: the file
+// ("" for the object's own), line and column.
+func (c *converter) at(line, col int) (string, int, int) {
+	if c.lines == nil {
+		return "", line + c.lineOffset, col
+	}
+	return c.lines.at(line+c.lineOffset, col)
+}
+
+// record adds the position of node n, the field whose path hashes to h.
+func (c *converter) record(h fieldpath.Hash, n *yaml.Node) {
+	if c.lines == nil {
+		c.pos.Add(h, n.Line+c.lineOffset, n.Column)
+		return
+	}
+	file, line, col := c.lines.at(n.Line+c.lineOffset, n.Column)
+	c.pos.AddIn(h, file, line, col)
 }
 
 // value converts n, whose path hashes to h, at depth d.
@@ -113,7 +138,7 @@ func (c *converter) value(n *yaml.Node, h fieldpath.Hash, d int, viaAlias bool) 
 		list := make([]any, 0, len(n.Content))
 		for i, item := range n.Content {
 			ih := h.Index(i)
-			c.pos.Add(ih, n.Content[i].Line+c.lineOffset, n.Content[i].Column)
+			c.record(ih, n.Content[i])
 			c.push("", i)
 			list = append(list, c.value(item, ih, d+1, viaAlias))
 			c.pop()
@@ -164,14 +189,16 @@ func (c *converter) mapping(n *yaml.Node, m map[string]any, h fieldpath.Hash, d 
 			continue
 		}
 		if first, dup := seen[key]; dup {
+			file, line, col := c.at(kn.Line, kn.Column)
+			_, firstLine, _ := c.at(first, 0)
 			c.warnings = append(c.warnings, fieldWarning{
-				line: kn.Line + c.lineOffset, col: kn.Column, path: c.path().Key(key),
-				msg: fmt.Sprintf("duplicate key %q (first at line %d); the last value wins, as in the API server", key, first+c.lineOffset),
+				file: file, line: line, col: col, path: c.path().Key(key),
+				msg: fmt.Sprintf("duplicate key %q (first at line %d); the last value wins, as in the API server", key, firstLine),
 			})
 		}
 		seen[key] = kn.Line
 		kh := h.Key(len(c.segs) == 0, key)
-		c.pos.Add(kh, kn.Line+c.lineOffset, kn.Column)
+		c.record(kh, kn)
 		c.push(key, -1)
 		m[key] = c.value(vn, kh, d+1, viaAlias)
 		c.pop()

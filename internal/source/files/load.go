@@ -38,6 +38,8 @@ type Options struct {
 	Stdin io.Reader
 	// Workers parse documents in parallel (0 means GOMAXPROCS).
 	Workers int
+	// Render configures how Helm charts and kustomizations are rendered (see render.go).
+	Render RenderOptions
 }
 
 const helmHint = "this looks like an unrendered Helm template; render it first (helm template <chart> | eksguard scan -) and scan the output"
@@ -79,6 +81,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*inventory.Invento
 
 	fileSeq := 0
 	var readProblems []inventory.Problem
+	rnd := newRenderer(opts.Render)
 	emitFile := func(name string, data []byte) {
 		seq := fileSeq
 		fileSeq++
@@ -103,7 +106,22 @@ func Load(ctx context.Context, paths []string, opts Options) (*inventory.Invento
 			emitFile(p, data)
 			continue
 		}
-		for _, f := range expand(p, &readProblems) {
+		for _, in := range expand(p, &readProblems) {
+			if in.kind != plainFile {
+				// A chart or kustomization is rendered as one unit; its output is parsed like a
+				// file, with every line mapped back to the template or resource it came from.
+				out, probs := rnd.render(in)
+				readProblems = append(readProblems, probs...)
+				for _, o := range out {
+					seq := fileSeq
+					fileSeq++
+					for i, chunk := range splitDocuments(o.text) {
+						jobs <- docJob{file: o.file, fileSeq: seq, doc: o.firstDoc + i, chunk: chunk, lines: o.lines}
+					}
+				}
+				continue
+			}
+			f := in.path
 			data, err := readFile(f, opts.MaxFileSize)
 			if err != nil {
 				readProblems = append(readProblems, fileProblem(f, err.Error()))
@@ -133,18 +151,23 @@ func Load(ctx context.Context, paths []string, opts Options) (*inventory.Invento
 	return inv, nil
 }
 
-// expand turns a path argument into the files to read: a file as given, a directory's
+// expand turns a path argument into the inputs to read: a file as given, a directory's
 // .yaml/.yml/.json files recursively in lexical order, skipping hidden directories (.git).
-func expand(p string, problems *[]inventory.Problem) []string {
+// A directory holding Chart.yaml or a kustomization (and a chart archive given as a file) is
+// one input to render, not walked further.
+func expand(p string, problems *[]inventory.Problem) []input {
 	info, err := os.Stat(p)
 	if err != nil {
 		*problems = append(*problems, fileProblem(p, describeFSError(err)))
 		return nil
 	}
 	if !info.IsDir() {
-		return []string{p}
+		if isChartArchive(p) {
+			return []input{{path: p, kind: helmChart}}
+		}
+		return []input{{path: p}}
 	}
-	var out []string
+	var out []input
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			*problems = append(*problems, fileProblem(path, describeFSError(err)))
@@ -157,11 +180,15 @@ func expand(p string, problems *[]inventory.Problem) []string {
 			if path != p && strings.HasPrefix(d.Name(), ".") {
 				return fs.SkipDir
 			}
+			if k := renderKind(path); k != plainFile {
+				out = append(out, input{path: path, kind: k})
+				return fs.SkipDir
+			}
 			return nil
 		}
 		switch strings.ToLower(filepath.Ext(path)) {
 		case ".yaml", ".yml", ".json":
-			out = append(out, path)
+			out = append(out, input{path: path})
 		}
 		return nil
 	})
@@ -292,6 +319,7 @@ type docJob struct {
 	fileSeq int
 	doc     int
 	chunk   docChunk
+	lines   *lineMap // maps rendered lines back to their sources; nil for a plain file
 }
 
 type docResult struct {
@@ -310,7 +338,21 @@ var (
 func parseDocument(j docJob, scratch *inventory.Positions) (r docResult) {
 	r.fileSeq, r.doc = j.fileSeq, j.doc
 	at := func(line, col int) inventory.Position {
-		return inventory.Position{File: j.file, Line: line, Column: col}
+		if j.lines == nil {
+			return inventory.Position{File: j.file, Line: line, Column: col}
+		}
+		file, l, c := j.lines.at(line, col)
+		if file == "" {
+			file = j.file
+		}
+		return inventory.Position{File: file, Line: l, Column: c, RenderedFrom: j.lines.from}
+	}
+	originAt := func(line, col, item int) inventory.Origin {
+		pos := at(line, col)
+		if pos.File != j.file { // the object starts in its own file, whatever patched its first line
+			pos.Line, pos.Column = 1, 0
+		}
+		return inventory.Origin{File: j.file, Document: j.doc, Item: item, Line: pos.Line, Column: pos.Column, RenderedFrom: pos.RenderedFrom}
 	}
 	var root yaml.Node
 	err := safeUnmarshal(j.chunk.text, &root)
@@ -323,7 +365,7 @@ func parseDocument(j docJob, scratch *inventory.Positions) (r docResult) {
 		}
 		msg = strings.TrimPrefix(msg, "yaml: ")
 		p := inventory.Problem{Level: inventory.ProblemError, Position: at(line, 0), Message: fmt.Sprintf("document %d is not valid YAML or JSON: %s", j.doc+1, msg)}
-		if loc := helmAction.FindIndex(j.chunk.text); loc != nil {
+		if loc := helmAction.FindIndex(j.chunk.text); loc != nil && j.lines == nil {
 			p.Position.Line = j.chunk.line + bytes.Count(j.chunk.text[:loc[0]], []byte("\n"))
 			p.Hint = helmHint
 		}
@@ -346,12 +388,12 @@ func parseDocument(j docJob, scratch *inventory.Positions) (r docResult) {
 			Message: fmt.Sprintf("document %d is a %s, not a Kubernetes object", j.doc+1, kindName(body.Kind))})
 		return r
 	}
-	conv := &converter{lineOffset: offset, text: j.chunk.text, pos: scratch}
+	conv := &converter{lineOffset: offset, text: j.chunk.text, pos: scratch, lines: j.lines}
 
 	// A List (kind: List or any *List kind with items) is expanded into its items.
 	if items := listItems(body); items != nil {
 		for i, item := range items.Content {
-			origin := inventory.Origin{File: j.file, Document: j.doc, Item: i, Line: item.Line + offset, Column: item.Column}
+			origin := originAt(item.Line+offset, item.Column, i)
 			if item.Kind != yaml.MappingNode {
 				r.problems = append(r.problems, inventory.Problem{Level: inventory.ProblemError, Position: at(origin.Line, origin.Column),
 					Message: fmt.Sprintf("items[%d] of the List is a %s, not a Kubernetes object", i, kindName(item.Kind))})
@@ -361,8 +403,8 @@ func parseDocument(j docJob, scratch *inventory.Positions) (r docResult) {
 		}
 		return r
 	}
-	r.add(conv, body, inventory.Origin{File: j.file, Document: j.doc, Item: -1, Line: body.Line + offset, Column: body.Column})
-	if bytes.Contains(j.chunk.text, []byte("{{")) {
+	r.add(conv, body, originAt(body.Line+offset, body.Column, -1))
+	if j.lines == nil && bytes.Contains(j.chunk.text, []byte("{{")) {
 		if loc := helmValuesRef.FindIndex(j.chunk.text); loc != nil {
 			r.problems = append(r.problems, inventory.Problem{Level: inventory.ProblemWarning,
 				Position: at(j.chunk.line+bytes.Count(j.chunk.text[:loc[0]], []byte("\n")), 0),
@@ -399,10 +441,13 @@ func (r *docResult) add(conv *converter, n *yaml.Node, origin inventory.Origin) 
 	conv.pos.Add(fieldpath.RootHash, origin.Line, origin.Column)
 	conv.err, conv.warnings, conv.segs = nil, nil, conv.segs[:0]
 	raw, _ := conv.value(n, fieldpath.RootHash, 0, false).(map[string]any)
-	at := inventory.Position{File: origin.File, Line: origin.Line, Column: origin.Column}
+	at := inventory.Position{File: origin.File, Line: origin.Line, Column: origin.Column, RenderedFrom: origin.RenderedFrom}
 	if conv.err != nil {
 		conv.pos.Detach()
 		at.Line, at.Column = conv.err.line, conv.err.col
+		if conv.err.file != "" {
+			at.File = conv.err.file
+		}
 		msg := conv.err.msg
 		if conv.err.path != "" {
 			msg = string(conv.err.path) + ": " + msg
@@ -419,7 +464,11 @@ func (r *docResult) add(conv *converter, n *yaml.Node, origin inventory.Origin) 
 	obj.Namespace, _ = md["namespace"].(string)
 	ref := obj.ObjectRef
 	for _, w := range conv.warnings {
-		r.problems = append(r.problems, inventory.Problem{Level: inventory.ProblemWarning, Position: inventory.Position{File: origin.File, Line: w.line, Column: w.col},
+		file := origin.File
+		if w.file != "" {
+			file = w.file
+		}
+		r.problems = append(r.problems, inventory.Problem{Level: inventory.ProblemWarning, Position: inventory.Position{File: file, Line: w.line, Column: w.col, RenderedFrom: origin.RenderedFrom},
 			Object: &ref, Path: w.path, Message: w.msg})
 	}
 	if obj.Kind == "" {
