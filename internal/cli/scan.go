@@ -30,6 +30,7 @@ type scanOptions struct {
 	maxFileSize string
 	noColor     bool
 	config      check.Config
+	render      files.RenderOptions // Helm charts and kustomizations: --values, --set, ...
 
 	// Derived by complete.
 	paths    []string
@@ -47,12 +48,16 @@ func newScanCommand(streams IO) *cobra.Command {
 		Short: "Scan Kubernetes manifests (files, directories, - for stdin)",
 		Long: `Scan Kubernetes manifests before they are deployed. PATH may be a file, a directory
 (scanned recursively for .yaml, .yml and .json; hidden directories are skipped) or - for stdin.
-Multi-document YAML, JSON and List kinds are expanded.
+Multi-document YAML, JSON and List kinds are expanded. A directory holding Chart.yaml (or a
+chart .tgz) is rendered with the Helm SDK and one holding kustomization.yaml is built with the
+kustomize API, in-process and offline; findings name the template or patch file.
 
 Exit codes: 0 nothing at or above --fail-on failed; 1 something did; 2 usage error or an
 input that could not be read (the report still lists every finding of what could be read).`,
 		Example: `  eksguard scan examples/insecure
   helm template my-chart | eksguard scan -
+  eksguard scan --values prod.yaml --set image.tag=1.28 charts/web
+  eksguard scan k8s/overlays/prod
   eksguard scan -o json --output-file report.json --fail-on critical k8s/
   eksguard scan --checks 'EKS-POD-*' --skip-checks EKS-POD-028 -n prod k8s/`,
 		Args: cobra.MinimumNArgs(1),
@@ -78,6 +83,13 @@ input that could not be read (the report still lists every finding of what could
 	f.StringSliceVar(&o.config.ExemptNamespaces, "exempt-namespaces", nil, "namespaces to treat as system namespaces (comma-separated)")
 	f.BoolVar(&o.config.RequireCPULimit, "require-cpu-limit", false, "EKS-POD-025 also requires resources.limits.cpu")
 	f.StringSliceVar(&o.config.AllowedHostPathPrefixes, "allowed-hostpath-prefixes", nil, "hostPath prefixes EKS-POD-024 accepts (comma-separated)")
+	// Rendering of Helm charts and kustomizations (see files.RenderOptions).
+	f.StringSliceVar(&o.render.ValuesFiles, "values", nil, "Helm values file for every chart scanned (repeatable; later files win)")
+	f.StringArrayVar(&o.render.Set, "set", nil, "Helm value to set (key=value, comma-separated; repeatable)")
+	f.StringArrayVar(&o.render.SetString, "set-string", nil, "Helm value to set as a string (key=value, comma-separated; repeatable)")
+	f.StringVar(&o.render.ReleaseName, "release-name", files.DefaultReleaseName, "Helm release name charts are rendered with")
+	f.StringVar(&o.render.KubeVersion, "kube-version", files.DefaultKubeVersion, "Kubernetes version charts see in .Capabilities.KubeVersion")
+	f.StringSliceVar(&o.render.APIVersions, "api-versions", nil, "extra API versions charts see in .Capabilities.APIVersions (comma-separated)")
 	return cmd
 }
 
@@ -119,6 +131,11 @@ func (o *scanOptions) complete(args []string) error {
 	if stdin > 1 {
 		return usageError("- (stdin) may be given only once")
 	}
+	// Charts render into --namespace, as helm template -n would.
+	o.render.Namespace = o.namespace
+	if err := o.render.Validate(); err != nil {
+		return usageError("%v", err)
+	}
 	return nil
 }
 
@@ -128,7 +145,7 @@ func (o *scanOptions) run(ctx context.Context, streams IO) error {
 	}
 	tuneGC(o.paths)
 	res, err := scan.Files(ctx, o.paths, scan.Options{
-		Files:       files.Options{MaxFileSize: o.maxBytes, Stdin: streams.In},
+		Files:       files.Options{MaxFileSize: o.maxBytes, Stdin: streams.In, Render: o.render},
 		Checks:      o.checks,
 		SkipChecks:  o.skipChecks,
 		Frameworks:  o.fws,
