@@ -157,6 +157,8 @@ func ConfigFor(t *testing.T, fixture string) check.Config {
 			cfg.ExemptNamespaces = strings.Split(val, ":")
 		case "approved-registries":
 			cfg.ApprovedRegistries = strings.Split(val, ":")
+		case "rbac-exempt": // role names contain ':', so they are separated by '|'
+			cfg.RBACExempt = strings.Split(val, "|")
 		default:
 			t.Fatalf("%s: unknown eksguard-test option %q", fixture, key)
 		}
