@@ -371,6 +371,15 @@ func (a aligner) set(n *yaml.Node, d sourceDoc, s *yaml.Node) lineRef {
 	return r
 }
 
+// inherit maps the rendered line of n, which no source holds (a transformer added it), to
+// the enclosing field's position, not exactly.
+func (a aligner) inherit(n *yaml.Node, parent lineRef) lineRef {
+	if i := n.Line - 1; parent.line != 0 && i >= 0 && i < len(a.lm.lines) && a.lm.lines[i].line == 0 {
+		a.lm.lines[i] = lineRef{file: parent.file, line: parent.line, srcCol: parent.srcCol, outCol: parent.srcCol}
+	}
+	return parent
+}
+
 // walk aligns rendered node out with the nodes srcs[i] at the same path in each source
 // (entries whose node is nil lack it); parent is the position of the enclosing field.
 func (a aligner) walk(out *yaml.Node, srcs []sourceDoc, parent lineRef) {
@@ -396,7 +405,7 @@ func (a aligner) walk(out *yaml.Node, srcs []sourceDoc, parent lineRef) {
 					break
 				}
 			}
-			ref := parent
+			ref := a.inherit(k, parent)
 			if chosen >= 0 {
 				ref = a.set(k, srcs[chosen], keyNode(srcs[chosen].node, k.Value))
 			}
@@ -418,7 +427,7 @@ func (a aligner) walk(out *yaml.Node, srcs []sourceDoc, parent lineRef) {
 					}
 				}
 			}
-			ref := parent
+			ref := a.inherit(item, parent)
 			if chosen >= 0 {
 				ref = a.set(item, srcs[chosen], sub[chosen].node)
 			}
