@@ -94,22 +94,14 @@ var policyEngineEnforcing = &check.Check{
 		kyvernoHook := !webhooksCollected || hasWebhookConfiguration(inv, kyvernoValidatingWebhook)
 		for _, o := range objectsOfGroup(inv, kyvernoGroup, "ClusterPolicy") {
 			what := "Kyverno ClusterPolicy " + strconv.Quote(o.Name)
-			enf, hasRules := kyvernoEnforcing(o, false)
-			admissionOff := false
-			if a, ok := rawMap(o.Raw, "spec")["admission"].(bool); ok && !a {
-				admissionOff = true
-			}
+			enf, hasRules, at, why := kyvernoEnforcing(o)
 			switch {
 			case !hasRules:
 				gaps = append(gaps, gap{o, spec.Key("rules"), what + " has no validate or verifyImages rule: it blocks nothing"})
-			case admissionOff:
+			case rawMap(o.Raw, "spec")["admission"] == false:
 				gaps = append(gaps, gap{o, spec.Key("admission"), what + " sets admission false: it only runs in background scans"})
 			case !enf:
-				action := rawString(rawMap(o.Raw, "spec"), "validationFailureAction")
-				if action == "" {
-					action = "unset, default Audit"
-				}
-				gaps = append(gaps, gap{o, spec.Key("validationFailureAction"), what + " has no rule in Enforce mode (validationFailureAction " + action + "): violations are only reported"})
+				gaps = append(gaps, gap{o, at, what + " has no rule in Enforce mode (" + why + "): violations are only reported"})
 			case !kyvernoHook:
 				gaps = append(gaps, gap{o, fieldpath.Root, what + " enforces, but the cluster has no " + kyvernoValidatingWebhook + ": Kyverno does not see admission requests"})
 			default:

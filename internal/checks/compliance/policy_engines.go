@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -109,39 +110,46 @@ func gatekeeperEnforcing(o *inventory.Object) (bool, string) {
 	return false, action
 }
 
-// kyvernoEnforcing reports whether a Kyverno ClusterPolicy or Policy (kyverno.io) blocks at
-// admission: spec.admission is not false and some validate or verifyImages rule has the
-// effective failure action Enforce (the rule's failureAction, else spec.validationFailureAction,
-// else the default Audit; both spellings of the values are accepted). With verifyOnly, only
-// verifyImages rules count. It also returns whether the policy has any such rule.
-func kyvernoEnforcing(o *inventory.Object, verifyOnly bool) (enforcing, hasRules bool) {
+// kyvernoEnforcing reports whether a Kyverno ClusterPolicy or Policy (kyverno.io) has a
+// validate or verifyImages rule (has) and whether one of them has the effective failure
+// action Enforce: the rule's failureAction (validate.failureAction, verifyImages[].failureAction),
+// else spec.validationFailureAction, else the default Audit; both spellings of the values are
+// accepted. spec.admission is judged by the caller. When no rule enforces, it returns the
+// field that sets the first rule's action and a description of it.
+func kyvernoEnforcing(o *inventory.Object) (enforced, has bool, at fieldpath.Path, why string) {
 	spec := rawMap(o.Raw, "spec")
-	if admission, ok := spec["admission"].(bool); ok && !admission {
-		_, hasRules = kyvernoRules(spec, verifyOnly)
-		return false, hasRules
-	}
-	return kyvernoRules(spec, verifyOnly)
-}
-
-func kyvernoRules(spec map[string]any, verifyOnly bool) (enforcing, hasRules bool) {
 	policyAction := rawString(spec, "validationFailureAction")
-	effective := func(ruleAction string) bool {
-		if ruleAction == "" {
-			ruleAction = policyAction
+	rules := fieldpath.Root.Key("spec").Key("rules")
+	judge := func(rule map[string]any, action string, field fieldpath.Path) bool {
+		if strings.EqualFold(action, "Enforce") || action == "" && strings.EqualFold(policyAction, "Enforce") {
+			return true
 		}
-		return strings.EqualFold(ruleAction, "Enforce")
+		if !has {
+			has = true
+			switch {
+			case action != "":
+				at, why = field, "rule "+strconv.Quote(rawString(rule, "name"))+" sets failureAction "+action
+			case policyAction != "":
+				at, why = fieldpath.Root.Key("spec").Key("validationFailureAction"), "validationFailureAction is "+policyAction
+			default:
+				at, why = fieldpath.Root.Key("spec").Key("validationFailureAction"), "validationFailureAction is unset, default Audit"
+			}
+		}
+		return false
 	}
-	for _, rule := range rawList(spec, "rules") {
-		if v := rawMap(rule, "validate"); v != nil && !verifyOnly {
-			hasRules = true
-			enforcing = enforcing || effective(rawString(v, "failureAction"))
+	for i, rule := range rawList(spec, "rules") {
+		if v := rawMap(rule, "validate"); v != nil {
+			if judge(rule, rawString(v, "failureAction"), rules.Index(i).Key("validate").Key("failureAction")) {
+				return true, true, "", ""
+			}
 		}
-		for _, vi := range rawList(rule, "verifyImages") {
-			hasRules = true
-			enforcing = enforcing || effective(rawString(vi, "failureAction"))
+		for j, vi := range rawList(rule, "verifyImages") {
+			if judge(rule, rawString(vi, "failureAction"), rules.Index(i).Key("verifyImages").Index(j).Key("failureAction")) {
+				return true, true, "", ""
+			}
 		}
 	}
-	return enforcing, hasRules
+	return false, has, at, why
 }
 
 // kyvernoCELEnforcing reports whether a Kyverno CEL policy (policies.kyverno.io
