@@ -42,7 +42,7 @@ type Options struct {
 	Render RenderOptions
 }
 
-const helmHint = "this looks like an unrendered Helm template; render it first (helm template <chart> | eksguard scan -) and scan the output"
+const helmHint = "this looks like an unrendered Helm template; scan the chart directory (the one holding Chart.yaml) to have it rendered, or pipe helm template <chart> | eksguard scan -"
 
 // Load reads every path (files, directories recursively, "-" for stdin) into an inventory.
 // Bad input never stops the load: each unreadable file or document becomes a Problem
