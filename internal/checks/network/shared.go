@@ -1005,6 +1005,17 @@ func (a albIngress) listenPorts() (ports []listenPort, explicit, ok bool) {
 	return ports, true, true
 }
 
+// hasHTTPS reports whether the ALB gets an HTTPS listener.
+func (a albIngress) hasHTTPS() bool {
+	ports, _, ok := a.listenPorts()
+	for _, p := range ports {
+		if ok && p.Protocol == "HTTPS" {
+			return true
+		}
+	}
+	return false
+}
+
 // explicitCertificate reports whether certificate ARNs are set on the Ingress or its
 // IngressClassParams.
 func (a albIngress) explicitCertificate() bool {
