@@ -1,16 +1,85 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 )
 
 func init() { register("json", JSON) }
 
-// JSON writes the report as one indented JSON document (schema: docs/json-report.md).
+// JSON writes the report as one JSON document (schema: docs/json-report.md). It streams:
+// the small top-level fields are indented, and each finding and input problem is one
+// compact line, so a report of 100,000 findings is never held in memory twice and stays
+// readable with grep and diff.
 func JSON(w io.Writer, r *Report, _ Options) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	bw := bufio.NewWriterSize(w, 64<<10)
+	head := []struct {
+		key   string
+		value any
+	}{
+		{"schemaVersion", r.SchemaVersion},
+		{"tool", r.Tool},
+		{"inputs", r.Inputs},
+		{"failOn", r.FailOn},
+		{"summary", r.Summary},
+		{"scores", r.Scores},
+		{"controls", r.Controls},
+	}
+	bw.WriteString("{\n")
+	for _, field := range head {
+		data, err := marshal(field.value, true)
+		if err != nil {
+			return err
+		}
+		bw.WriteString(`  "` + field.key + `": `)
+		bw.Write(data)
+		bw.WriteString(",\n")
+	}
+	if err := writeLines(bw, "findings", len(r.Findings), func(i int) any { return &r.Findings[i] }); err != nil {
+		return err
+	}
+	bw.WriteString(",\n")
+	if err := writeLines(bw, "inputProblems", len(r.Problems), func(i int) any { return &r.Problems[i] }); err != nil {
+		return err
+	}
+	bw.WriteString("\n}\n")
+	return bw.Flush()
+}
+
+// writeLines writes "key": [ ... ] with one compact JSON value per line.
+func writeLines(bw *bufio.Writer, key string, n int, item func(int) any) error {
+	bw.WriteString(`  "` + key + `": [`)
+	for i := range n {
+		data, err := marshal(item(i), false)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		bw.Write(data)
+	}
+	if n > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteByte(']')
+	return nil
+}
+
+// marshal encodes without HTML escaping (messages quote <, > and &), indented for the
+// report head.
+func marshal(v any, indent bool) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	if indent {
+		enc.SetIndent("  ", "  ")
+	}
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
