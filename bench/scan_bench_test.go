@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/eksguard/eksguard/bench/corpus"
+	"github.com/eksguard/eksguard/bench/gen"
 	_ "github.com/eksguard/eksguard/internal/checks/all" // every registered check
 	"github.com/eksguard/eksguard/internal/scan"
 	"github.com/eksguard/eksguard/internal/source/files"
@@ -19,7 +19,7 @@ const corpusDocs = 10000
 func writeCorpus(b *testing.B, single bool) string {
 	b.Helper()
 	dir := filepath.Join(b.TempDir(), "corpus")
-	if err := corpus.Write(dir, corpusDocs, single); err != nil {
+	if err := gen.Write(dir, corpusDocs, single); err != nil {
 		b.Fatal(err)
 	}
 	return dir

@@ -12,21 +12,21 @@ import (
 	"os"
 	"sort"
 
-	"github.com/eksguard/eksguard/bench/corpus"
+	"github.com/eksguard/eksguard/bench/gen"
 )
 
 func main() {
 	n := flag.Int("n", 10000, "number of documents to write")
 	out := flag.String("o", "bench/out/corpus", "output directory (cleared first if it holds an earlier corpus)")
-	single := flag.Bool("single", false, "write one multi-document file ("+corpus.SingleFile+") instead of a directory tree")
+	single := flag.Bool("single", false, "write one multi-document file ("+gen.SingleFile+") instead of a directory tree")
 	stats := flag.Bool("stats", false, "print documents by kind and the average document size")
 	flag.Parse()
-	if err := corpus.Write(*out, *n, *single); err != nil {
+	if err := gen.Write(*out, *n, *single); err != nil {
 		fmt.Fprintln(os.Stderr, "corpusgen:", err)
 		os.Exit(1)
 	}
 	if *stats {
-		s := corpus.Generate(*n)
+		s := gen.Generate(*n)
 		kinds := make([]string, 0, len(s.ByKind))
 		for k := range s.ByKind {
 			kinds = append(kinds, k)

@@ -7,7 +7,7 @@
 //
 // Output depends only on n and the single flag: the random source has a fixed seed and
 // every object is printed in a fixed key order, so runs are byte-identical.
-package corpus
+package gen
 
 import (
 	"bytes"
