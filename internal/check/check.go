@@ -85,6 +85,37 @@ type Check struct {
 	Kinds  []string
 	// Inventory is called once with the whole inventory, for checks across objects.
 	Inventory func(inv *inventory.Inventory, r *Reporter)
+	// Reads lists the kinds an Inventory check reads, so a coverage gap (a kind the scan
+	// could not list) marks exactly the checks it affects. An Inventory check that leaves
+	// it empty is treated as reading everything.
+	Reads []string
+}
+
+// WorkloadKinds are the kinds that carry a pod spec (POD_SPEC_SOURCES).
+var WorkloadKinds = []string{"Pod", "PodTemplate", "ReplicationController", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+
+// ReadsAny reports whether the check reads any of the kinds in missing.
+func (c *Check) ReadsAny(missing map[string]bool) bool {
+	if len(missing) == 0 {
+		return false
+	}
+	var reads []string
+	switch {
+	case c.PodSpec != nil:
+		reads = WorkloadKinds
+	case c.Object != nil:
+		reads = c.Kinds
+	case len(c.Reads) == 0:
+		return true
+	default:
+		reads = c.Reads
+	}
+	for _, k := range reads {
+		if missing[k] {
+			return true
+		}
+	}
+	return false
 }
 
 // Status of a finding.
@@ -106,6 +137,10 @@ type Finding struct {
 	Path     fieldpath.Path     `json:"fieldPath,omitempty"`
 	Position inventory.Position `json:"location"`
 	Message  string             `json:"message"`
+	// Resource names the object when it has no file: k8s://<namespace>/<kind>/<name>.
+	Resource string `json:"resource,omitempty"`
+	// Live describes a live object: its cluster, resource version and what manages it.
+	Live *inventory.LiveRef `json:"live,omitempty"`
 	// Exempt marks findings in system namespaces that PSS checks report for visibility only.
 	Exempt      bool   `json:"exempt,omitempty"`
 	Remediation string `json:"remediation"`

@@ -70,11 +70,17 @@ func (r *Reporter) FailWith(obj *inventory.Object, path fieldpath.Path, sev Seve
 		}
 		exempt = r.check.SystemNamespaces == ExemptSystemNamespaces
 	}
-	r.findings = append(r.findings, Finding{
+	f := Finding{
 		CheckID: r.check.ID, Title: r.check.Title, Severity: sev, Status: StatusFail,
-		Object: obj.ObjectRef, Path: path, Position: obj.Position(path), Message: message,
+		Object: obj.ObjectRef, Path: path, Message: message, Live: obj.Origin.Live,
 		Exempt: exempt, Remediation: r.check.Remediation, seq: obj.Seq,
-	})
+	}
+	if obj.Origin.File != "" || obj.Origin.Live == nil {
+		f.Position = obj.Position(path)
+	} else {
+		f.Resource = obj.URI()
+	}
+	r.findings = append(r.findings, f)
 }
 
 // namespaceOf is the namespace an object lives in, or names (for a Namespace object).
@@ -92,6 +98,10 @@ type Result struct {
 	Evaluated int
 	// Failed counts its findings that are neither exempt nor info.
 	Failed int
+	// Gap is true when the check reads data the scan could not collect: it is reported as
+	// not evaluated and its findings are dropped (a check that looks for something missing,
+	// such as a NetworkPolicy, would otherwise raise false alarms).
+	Gap bool
 }
 
 // Outcome is everything a run produced.
@@ -150,8 +160,19 @@ func Evaluate(ctx context.Context, inv *inventory.Inventory, checks []*Check, cf
 	}
 	wg.Wait()
 	out := &Outcome{Results: make([]Result, len(checks))}
+	missing := inv.MissingKinds()
 	for i, r := range reporters {
 		res := Result{Check: checks[i], Evaluated: r.evaluated}
+		if checks[i].ReadsAny(missing) {
+			res.Gap, res.Evaluated = true, 0
+			for g := range inv.Gaps {
+				if checks[i].ReadsAny(map[string]bool{inv.Gaps[g].Kind: true}) {
+					inv.Gaps[g].Checks = append(inv.Gaps[g].Checks, checks[i].ID)
+				}
+			}
+			out.Results[i] = res
+			continue
+		}
 		for _, f := range r.findings {
 			if !f.Exempt && f.Severity > Info {
 				res.Failed++
@@ -174,7 +195,10 @@ func SortFindings(fs []Finding) {
 		if a.Position.File != b.Position.File {
 			return a.Position.File < b.Position.File
 		}
-		if a.seq != b.seq && a.Position.File == "" {
+		if a.Resource != b.Resource {
+			return a.Resource < b.Resource
+		}
+		if a.seq != b.seq && a.Position.File == "" && a.Resource == "" {
 			return a.seq < b.seq
 		}
 		if a.Position.Line != b.Position.Line {

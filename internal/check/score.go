@@ -36,6 +36,8 @@ type Score struct {
 	NeedsData []PendingCheck `json:"needsData"`
 	// NotImplemented lists catalogue checks this build does not implement yet.
 	NotImplemented []string `json:"notImplemented"`
+	// CoverageGaps lists checks that read data the scan could not collect (forbidden, not served).
+	CoverageGaps []string `json:"coverageGaps"`
 }
 
 // PendingCheck names a check that was not evaluated and the data source it needs.
@@ -50,9 +52,11 @@ type Scores struct {
 	Frameworks []Score `json:"frameworks"`
 }
 
-// Status is how a control fared: pass, fail or not-applicable.
+// Status is how a control fared: pass, fail, not-applicable, or not-evaluated (coverage gap).
 func (r Result) Status() string {
 	switch {
+	case r.Gap:
+		return "not-evaluated"
 	case r.Failed > 0:
 		return "fail"
 	case r.Evaluated > 0:
@@ -81,7 +85,7 @@ func ComputeScores(results []Result, pending []Pending, sectionOrder []string, s
 		controls = append(controls, control{section: p.Section, refs: p.References, pending: p})
 	}
 	score := func(id, title string, in func(control) bool) (Score, bool) {
-		s := Score{ID: id, Title: title, NeedsData: []PendingCheck{}, NotImplemented: []string{}}
+		s := Score{ID: id, Title: title, NeedsData: []PendingCheck{}, NotImplemented: []string{}, CoverageGaps: []string{}}
 		found := false
 		for _, c := range controls {
 			if !in(c) {
@@ -93,6 +97,8 @@ func ComputeScores(results []Result, pending []Pending, sectionOrder []string, s
 				s.NotImplemented = append(s.NotImplemented, c.pending.ID)
 			case c.pending != nil:
 				s.NeedsData = append(s.NeedsData, PendingCheck{ID: c.pending.ID, Source: c.pending.Source})
+			case c.result.Gap:
+				s.CoverageGaps = append(s.CoverageGaps, c.result.Check.ID)
 			case c.result.Status() == "not-applicable":
 				s.NotApplicable++
 			default:

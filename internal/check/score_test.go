@@ -1,8 +1,11 @@
 package check
 
 import (
+	"context"
 	"reflect"
 	"testing"
+
+	"github.com/eksguard/eksguard/internal/inventory"
 )
 
 func TestComputeScores(t *testing.T) {
@@ -23,17 +26,42 @@ func TestComputeScores(t *testing.T) {
 	got := ComputeScores(results, pending, []string{"iam", "pod-security", "network"}, func(s string) string { return s }, AllFrameworks)
 	want := Scores{
 		Sections: []Score{
-			{ID: "iam", Title: "iam", Percent: -1, NotApplicable: 1, NeedsData: []PendingCheck{{ID: "EKS-IAM-001", Source: "aws-eks"}}, NotImplemented: []string{"EKS-IAM-099"}},
-			{ID: "pod-security", Title: "pod-security", Passed: 2, Evaluated: 3, Percent: 66, NeedsData: []PendingCheck{}, NotImplemented: []string{}},
+			{ID: "iam", Title: "iam", Percent: -1, NotApplicable: 1, NeedsData: []PendingCheck{{ID: "EKS-IAM-001", Source: "aws-eks"}}, NotImplemented: []string{"EKS-IAM-099"}, CoverageGaps: []string{}},
+			{ID: "pod-security", Title: "pod-security", Passed: 2, Evaluated: 3, Percent: 66, NeedsData: []PendingCheck{}, NotImplemented: []string{}, CoverageGaps: []string{}},
 		},
 		Frameworks: []Score{
-			{ID: "eks-bp", Title: "EKS best practices", Passed: 2, Evaluated: 3, Percent: 66, NotApplicable: 1, NeedsData: []PendingCheck{{ID: "EKS-IAM-001", Source: "aws-eks"}}, NotImplemented: []string{"EKS-IAM-099"}},
-			{ID: "cis-eks", Title: "CIS Amazon EKS 1.8.0", Passed: 0, Evaluated: 1, Percent: 0, NotApplicable: 1, NeedsData: []PendingCheck{{ID: "EKS-IAM-001", Source: "aws-eks"}}, NotImplemented: []string{}},
-			{ID: "pss-baseline", Title: "PSS baseline", Passed: 0, Evaluated: 1, Percent: 0, NeedsData: []PendingCheck{}, NotImplemented: []string{}},
-			{ID: "pss-restricted", Title: "PSS restricted", Passed: 1, Evaluated: 2, Percent: 50, NeedsData: []PendingCheck{}, NotImplemented: []string{}},
+			{ID: "eks-bp", Title: "EKS best practices", Passed: 2, Evaluated: 3, Percent: 66, NotApplicable: 1, NeedsData: []PendingCheck{{ID: "EKS-IAM-001", Source: "aws-eks"}}, NotImplemented: []string{"EKS-IAM-099"}, CoverageGaps: []string{}},
+			{ID: "cis-eks", Title: "CIS Amazon EKS 1.8.0", Passed: 0, Evaluated: 1, Percent: 0, NotApplicable: 1, NeedsData: []PendingCheck{{ID: "EKS-IAM-001", Source: "aws-eks"}}, NotImplemented: []string{}, CoverageGaps: []string{}},
+			{ID: "pss-baseline", Title: "PSS baseline", Passed: 0, Evaluated: 1, Percent: 0, NeedsData: []PendingCheck{}, NotImplemented: []string{}, CoverageGaps: []string{}},
+			{ID: "pss-restricted", Title: "PSS restricted", Passed: 1, Evaluated: 2, Percent: 50, NeedsData: []PendingCheck{}, NotImplemented: []string{}, CoverageGaps: []string{}},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("scores:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestGapsMarkReadersNotEvaluated(t *testing.T) {
+	inv := &inventory.Inventory{}
+	inv.ReportGap(inventory.Gap{Kind: "NetworkPolicy", Resource: "networking.k8s.io/v1/networkpolicies", Reason: inventory.GapForbidden})
+	pods := &Check{Meta: Meta{ID: "EKS-POD-001"}, PodSpec: func(inventory.PodSpecRef, *Reporter) {}}
+	netpol := &Check{Meta: Meta{ID: "EKS-NET-001"}, Inventory: func(_ *inventory.Inventory, r *Reporter) {
+		r.Evaluated(1)
+	}, Reads: []string{"Namespace", "NetworkPolicy"}}
+	unknown := &Check{Meta: Meta{ID: "EKS-CMP-001"}, Inventory: func(*inventory.Inventory, *Reporter) {}}
+	out, err := Evaluate(context.Background(), inv, []*Check{pods, netpol, unknown}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range out.Results {
+		got = append(got, r.Check.ID+"="+r.Status())
+	}
+	want := []string{"EKS-POD-001=not-applicable", "EKS-NET-001=not-evaluated", "EKS-CMP-001=not-evaluated"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("statuses %v, want %v", got, want)
+	}
+	if !reflect.DeepEqual(inv.Gaps[0].Checks, []string{"EKS-NET-001", "EKS-CMP-001"}) {
+		t.Errorf("gap checks %v", inv.Gaps[0].Checks)
 	}
 }

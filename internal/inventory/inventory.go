@@ -12,6 +12,8 @@ type Inventory struct {
 	Inputs   []string
 	Objects  []*Object
 	Problems []Problem
+	// Gaps is data that could not be collected (live and AWS modes).
+	Gaps []Gap
 
 	indexOnce sync.Once
 	podSpecs  []PodSpecRef
@@ -33,14 +35,39 @@ func (inv *Inventory) Report(p ...Problem) { inv.Problems = append(inv.Problems,
 func (inv *Inventory) Seal() {
 	inv.indexOnce.Do(func() {
 		inv.byKind = make(map[string][]*Object)
+		carriesPodSpec := map[string]bool{} // UIDs of objects that carry a pod spec
 		for _, o := range inv.Objects {
 			inv.byKind[o.Kind] = append(inv.byKind[o.Kind], o)
-			if ref, ok := PodSpecOf(o); ok {
+			if _, ok := PodSpecOf(o); ok && o.UID != "" {
+				carriesPodSpec[o.UID] = true
+			}
+		}
+		for _, o := range inv.Objects {
+			if ref, ok := PodSpecOf(o); ok && !ownedByScannedController(o, carriesPodSpec) {
 				inv.podSpecs = append(inv.podSpecs, ref)
 			}
 		}
 		sort.SliceStable(inv.Problems, func(i, j int) bool { return problemLess(inv.Problems[i], inv.Problems[j]) })
 	})
+}
+
+// ownedByScannedController reports whether a live object's pod spec is its controller's:
+// a Pod of a ReplicaSet, a ReplicaSet of a Deployment, a Job of a CronJob. Per
+// POD_SPEC_SOURCES such pod specs are reported once, on the top-most owner that was scanned.
+func ownedByScannedController(o *Object, carriesPodSpec map[string]bool) bool {
+	if o.UID == "" {
+		return false
+	}
+	meta := objectMeta(o)
+	if meta == nil {
+		return false
+	}
+	for _, ref := range meta.OwnerReferences {
+		if carriesPodSpec[string(ref.UID)] {
+			return true
+		}
+	}
+	return false
 }
 
 // PodSpecs returns every pod spec of every workload kind (POD_SPEC_SOURCES).

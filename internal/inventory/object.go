@@ -17,6 +17,8 @@ type ObjectRef struct {
 	Kind       string `json:"kind"`
 	Namespace  string `json:"namespace,omitempty"`
 	Name       string `json:"name"`
+	// UID is set for objects read from a live cluster.
+	UID string `json:"uid,omitempty"`
 }
 
 // String renders the reference as namespace/Kind/name (Kind/name for cluster-scoped or unset namespaces).
@@ -46,6 +48,28 @@ type Origin struct {
 	// rendered in-process: File then is the template or resource file it came from (see
 	// Position.RenderedFrom), and some fields may be located in other files (patches).
 	RenderedFrom string `json:"renderedFrom,omitempty"`
+	// Live is set for objects read from a cluster (or a snapshot of one).
+	Live *LiveRef `json:"live,omitempty"`
+}
+
+// LiveRef describes an object read from a cluster.
+type LiveRef struct {
+	// Cluster names the cluster: the kubeconfig context or the API server URL.
+	Cluster         string `json:"cluster,omitempty"`
+	ResourceVersion string `json:"resourceVersion,omitempty"`
+	// ManagedBy says where the object came from when the cluster records it: the
+	// app.kubernetes.io/managed-by label (Helm, ...), "kubectl apply" for objects carrying
+	// kubectl's last-applied-configuration annotation, or the field manager that created it.
+	ManagedBy string `json:"managedBy,omitempty"`
+}
+
+// URI names a live object for reports that have no file: k8s://<namespace>/<kind>/<name>
+// (k8s://<kind>/<name> when cluster-scoped).
+func (r ObjectRef) URI() string {
+	if r.Namespace == "" {
+		return "k8s://" + r.Kind + "/" + r.Name
+	}
+	return "k8s://" + r.Namespace + "/" + r.Kind + "/" + r.Name
 }
 
 // Object is one Kubernetes object of the inventory.

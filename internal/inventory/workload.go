@@ -135,3 +135,13 @@ func (p PodSpecRef) IsUserNamespace() bool {
 
 // Namespace is the namespace the pod runs in ("" when the manifest leaves it to kubectl -n).
 func (p PodSpecRef) Namespace() string { return p.Object.Namespace }
+
+// objectMeta returns the typed object's metadata, or nil for untyped objects.
+func objectMeta(o *Object) *metav1.ObjectMeta {
+	if m, ok := o.Typed.(metav1.ObjectMetaAccessor); ok {
+		if om, ok := m.GetObjectMeta().(*metav1.ObjectMeta); ok {
+			return om
+		}
+	}
+	return nil
+}

@@ -44,6 +44,10 @@ func JSON(w io.Writer, r *Report, _ Options) error {
 	if err := writeLines(bw, "inputProblems", len(r.Problems), func(i int) any { return &r.Problems[i] }); err != nil {
 		return err
 	}
+	bw.WriteString(",\n")
+	if err := writeLines(bw, "coverageGaps", len(r.Gaps), func(i int) any { return &r.Gaps[i] }); err != nil {
+		return err
+	}
 	bw.WriteString("\n}\n")
 	return bw.Flush()
 }

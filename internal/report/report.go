@@ -26,6 +26,8 @@ type Report struct {
 	Controls      []Control           `json:"controls"`
 	Findings      []check.Finding     `json:"findings"`
 	Problems      []inventory.Problem `json:"inputProblems"`
+	// Gaps is data the scan could not collect and the checks that were therefore not evaluated.
+	Gaps []inventory.Gap `json:"coverageGaps"`
 }
 
 // Control is how one check that ran fared.
@@ -33,7 +35,7 @@ type Control struct {
 	ID        string `json:"id"`
 	Title     string `json:"title"`
 	Section   string `json:"section"`
-	Status    string `json:"status"` // pass, fail or not-applicable
+	Status    string `json:"status"` // pass, fail, not-applicable or not-evaluated
 	Evaluated int    `json:"evaluated"`
 	Failed    int    `json:"failed"`
 }
@@ -83,6 +85,10 @@ func New(in Input) *Report {
 		Controls:      []Control{},
 		Findings:      findings,
 		Problems:      inv.Problems,
+		Gaps:          inv.Gaps,
+	}
+	if r.Gaps == nil {
+		r.Gaps = []inventory.Gap{}
 	}
 	for _, res := range in.Results {
 		r.Controls = append(r.Controls, Control{ID: res.Check.ID, Title: res.Check.Title, Section: res.Check.Section,

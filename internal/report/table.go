@@ -39,7 +39,9 @@ func Table(w io.Writer, r *Report, opts Options) error {
 	var lastFile, lastObject string
 	for _, f := range r.Findings {
 		file := f.Position.File
-		if file == "" {
+		if file == "" && f.Live != nil && f.Live.Cluster != "" {
+			file = "cluster " + f.Live.Cluster
+		} else if file == "" {
 			file = "(no file)"
 		}
 		if file != lastFile {
@@ -51,11 +53,18 @@ func Table(w io.Writer, r *Report, opts Options) error {
 		}
 		obj := f.Object.String()
 		if obj != lastObject {
-			fmt.Fprintf(bw, "  %s\n", paint(ansiBold, obj))
+			header := paint(ansiBold, obj)
+			if f.Live != nil && f.Live.ManagedBy != "" {
+				header += paint(ansiDim, " (managed by "+f.Live.ManagedBy+")")
+			}
+			fmt.Fprintf(bw, "  %s\n", header)
 			lastObject = obj
 		}
 		sev := fmt.Sprintf("%-8s", strings.ToUpper(f.Severity.String()))
 		loc := fmt.Sprintf("%d:%d", f.Position.Line, f.Position.Column)
+		if f.Position.Line == 0 {
+			loc = "-"
+		}
 		msg := f.Message
 		if f.Exempt {
 			msg += " (exempt: system namespace)"
@@ -79,6 +88,20 @@ func Table(w io.Writer, r *Report, opts Options) error {
 				level = paint(severityColor[check.High], level)
 			}
 			fmt.Fprintf(bw, "  %s %s\n", level, problemText(p))
+		}
+		fmt.Fprintln(bw)
+	}
+	if len(r.Gaps) > 0 {
+		fmt.Fprintln(bw, paint(ansiBold, "Coverage gaps (data this scan could not collect; the checks listed were not evaluated)"))
+		for _, g := range r.Gaps {
+			where := g.Resource
+			if g.Namespace != "" {
+				where += " in " + g.Namespace
+			}
+			fmt.Fprintf(bw, "  %s %s: %s\n", g.Reason, where, g.Message)
+			if len(g.Checks) > 0 {
+				fmt.Fprintf(bw, "      not evaluated: %s\n", strings.Join(g.Checks, ", "))
+			}
 		}
 		fmt.Fprintln(bw)
 	}
@@ -108,6 +131,9 @@ func writeScores(w io.Writer, r *Report, paint func(code, s string) string) {
 		}
 		if n := len(s.NotImplemented); n > 0 {
 			notes = append(notes, fmt.Sprintf("%d not implemented", n))
+		}
+		if n := len(s.CoverageGaps); n > 0 {
+			notes = append(notes, fmt.Sprintf("%d not evaluated (coverage gap)", n))
 		}
 		if len(notes) > 0 {
 			line += "  (" + strings.Join(notes, ", ") + ")"

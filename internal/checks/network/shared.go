@@ -134,9 +134,7 @@ func IndexPolicies(inv *inventory.Inventory) *Policies {
 	}
 	for _, kind := range []string{"AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "GlobalNetworkPolicy", "CiliumClusterwideNetworkPolicy"} {
 		for _, o := range inv.OfKind(kind) {
-			if c, ok := newClusterPolicy(o); ok {
-				x.cluster = append(x.cluster, c)
-			}
+			x.cluster = append(x.cluster, newClusterPolicies(o)...)
 		}
 	}
 	return x
@@ -267,14 +265,16 @@ const (
 	ciliumClusterwide
 )
 
-// clusterPolicy is one cluster-scoped policy. Cilium's specs list yields one per spec.
+// clusterPolicy is one cluster-scoped policy (or one rule of a Cilium specs list).
 type clusterPolicy struct {
 	obj    *inventory.Object
 	engine clusterEngine
 	spec   map[string]any
 }
 
-func newClusterPolicy(o *inventory.Object) (clusterPolicy, bool) {
+// newClusterPolicies reads a cluster-scoped policy object: one clusterPolicy, or one per entry
+// of a CiliumClusterwideNetworkPolicy's specs list.
+func newClusterPolicies(o *inventory.Object) []clusterPolicy {
 	c := clusterPolicy{obj: o}
 	switch {
 	case o.Group() == "policy.networking.k8s.io" && o.Kind == "AdminNetworkPolicy":
@@ -286,16 +286,22 @@ func newClusterPolicy(o *inventory.Object) (clusterPolicy, bool) {
 	case o.Group() == "cilium.io" && o.Kind == "CiliumClusterwideNetworkPolicy":
 		c.engine = ciliumClusterwide
 	default:
-		return c, false
+		return nil
 	}
-	c.spec, _ = o.Raw["spec"].(map[string]any)
-	if c.engine == ciliumClusterwide && c.spec == nil {
-		// A CCNP may carry several rules in specs; the first one stands for the object.
-		if specs, ok := o.Raw["specs"].([]any); ok && len(specs) > 0 {
-			c.spec, _ = specs[0].(map[string]any)
+	var out []clusterPolicy
+	if spec, ok := o.Raw["spec"].(map[string]any); ok {
+		c.spec = spec
+		out = append(out, c)
+	}
+	if c.engine == ciliumClusterwide {
+		for _, s := range rawList(o.Raw["specs"]) {
+			if spec, ok := s.(map[string]any); ok {
+				c.spec = spec
+				out = append(out, c)
+			}
 		}
 	}
-	return c, c.spec != nil
+	return out
 }
 
 func (c clusterPolicy) name() string {
@@ -871,11 +877,10 @@ type albIngress struct {
 	classPath fieldpath.Path
 }
 
-// ingressClasses reads the IngressClass objects (no typed view) by name.
+// ingressClass is an IngressClass object (no typed view).
 type ingressClass struct {
 	controller string
 	params     string // IngressClassParams name
-	isDefault  bool
 }
 
 // ingressIndex classifies Ingresses by class.
@@ -896,7 +901,6 @@ func indexIngresses(inv *inventory.Inventory) *ingressIndex {
 			c.params, _ = p["name"].(string)
 		}
 		if v, _ := o.Annotation(defaultIngressClass); v == "true" {
-			c.isDefault = true
 			defaults = append(defaults, o.Name)
 		}
 		x.classes[o.Name] = c
