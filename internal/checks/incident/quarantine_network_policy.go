@@ -47,6 +47,7 @@ var quarantineNetworkPolicy = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	Reads: []string{"Namespace", "NetworkPolicy"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		pols := network.IndexPolicies(inv)
 		quarantined := map[string]string{quarantineKey: quarantineValue}

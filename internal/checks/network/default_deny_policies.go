@@ -48,6 +48,7 @@ var defaultDenyPolicies = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	Reads: []string{"Namespace", "NetworkPolicy"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		pols := IndexPolicies(inv)
 		for _, ns := range inv.Namespaces() {

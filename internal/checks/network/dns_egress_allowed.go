@@ -50,6 +50,7 @@ var dnsEgressAllowed = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	Reads: append([]string{"Namespace", "NetworkPolicy", "Service"}, check.WorkloadKinds...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		pols := IndexPolicies(inv)
 		dns := findClusterDNS(inv)

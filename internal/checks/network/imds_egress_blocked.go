@@ -50,6 +50,7 @@ var imdsEgressBlocked = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	Reads: append([]string{"NetworkPolicy"}, check.WorkloadKinds...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		pols := IndexPolicies(inv)
 		namespaces := namespaceIndex(inv)

@@ -47,6 +47,7 @@ var ingressTLS = &check.Check{
 			CISEKS: "5.4.5",
 		},
 	},
+	Reads: []string{"Ingress", "IngressClass"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		classes := indexIngresses(inv)
 		for _, o := range ingresses(inv) {

@@ -47,6 +47,7 @@ var lbServiceTLS = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	Reads: []string{"Service"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		for _, o := range inv.OfKind("Service") {
 			svc, ok := o.Typed.(*corev1.Service)

@@ -48,6 +48,7 @@ var lbSourceRanges = &check.Check{
 			Guide: "network#traffic-control",
 		},
 	},
+	Reads: []string{"Service", "Ingress", "IngressClass"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		for _, o := range inv.OfKind("Service") {
 			svc, ok := o.Typed.(*corev1.Service)

@@ -45,6 +45,7 @@ var lbTLSPolicy = &check.Check{
 			Guide: "network#encryption-in-transit",
 		},
 	},
+	Reads: []string{"Ingress", "IngressClass", "Service"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		classes := indexIngresses(inv)
 		for _, o := range ingresses(inv) {

@@ -36,6 +36,7 @@ var namespaceNetworkPolicy = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	Reads: []string{"Namespace", "NetworkPolicy"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		pols := IndexPolicies(inv)
 		for _, ns := range inv.Namespaces() {

@@ -35,6 +35,7 @@ var podNetworkIsolation = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	Reads: append([]string{"NetworkPolicy"}, check.WorkloadKinds...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		pols := IndexPolicies(inv)
 		namespaces := namespaceIndex(inv)

@@ -43,6 +43,7 @@ var privateCAIssuer = &check.Check{
 			Guide: "network#acm-private-ca-with-cert-manager",
 		},
 	},
+	Reads: append([]string{"Secret", "Service"}, check.WorkloadKinds...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		type pki struct {
 			obj  *inventory.Object

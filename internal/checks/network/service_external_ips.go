@@ -39,6 +39,7 @@ var serviceExternalIPs = &check.Check{
 			Guide: "network#traffic-control",
 		},
 	},
+	Reads: []string{"Service", "ValidatingAdmissionPolicy"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		restriction := ""
 		for _, o := range inv.Objects {

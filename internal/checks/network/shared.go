@@ -117,7 +117,9 @@ type Policies struct {
 	cluster []clusterPolicy
 }
 
-// IndexPolicies reads every NetworkPolicy and cluster-scoped policy of the inventory.
+// IndexPolicies reads every NetworkPolicy and cluster-scoped policy of the inventory. The checks
+// name only core kinds in their Reads: the cluster-scoped policy CRDs are optional, and a
+// cluster without them has no coverage gap, just no such policies.
 // Objects of kind NetworkPolicy in other groups (Calico's projectcalico.org, ...) are not
 // Kubernetes NetworkPolicies and are left out.
 func IndexPolicies(inv *inventory.Inventory) *Policies {

@@ -37,6 +37,7 @@ var dedicatedTenantNodes = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	Reads: append([]string{"Namespace"}, check.WorkloadKinds...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		isolated := map[string]bool{}
 		for _, ns := range inv.Namespaces() {

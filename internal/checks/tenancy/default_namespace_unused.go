@@ -34,6 +34,7 @@ var defaultNamespaceUnused = &check.Check{
 			CISEKS: "4.5.2",
 		},
 	},
+	Reads: check.WorkloadKinds,
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		at := fieldpath.Root.Key("metadata").Key("namespace")
 		for _, o := range inv.Objects {

@@ -39,6 +39,7 @@ var kubeSystemWorkloads = &check.Check{
 			Guide: "multitenancy#namespaces",
 		},
 	},
+	Reads: check.WorkloadKinds,
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		for _, p := range inv.PodSpecs() {
 			if p.Namespace() != "kube-system" {

@@ -41,6 +41,7 @@ var namespaceBoundaries = &check.Check{
 			CISEKS: "4.5.1",
 		},
 	},
+	Reads: []string{"RoleBinding", "ClusterRoleBinding"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		bound := map[subjectKey][]string{}
 		for _, o := range inv.OfKind("RoleBinding") {

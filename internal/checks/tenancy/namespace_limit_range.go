@@ -35,6 +35,7 @@ var namespaceLimitRange = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	Reads: []string{"Namespace", "LimitRange"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		for _, ns := range inv.Namespaces() {
 			if skipsNamespace(r, ns.Name) {

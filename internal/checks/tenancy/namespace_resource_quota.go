@@ -36,6 +36,7 @@ var namespaceResourceQuota = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	Reads: []string{"Namespace", "ResourceQuota"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		for _, ns := range inv.Namespaces() {
 			if skipsNamespace(r, ns.Name) {

@@ -42,6 +42,7 @@ var systemPriorityClasses = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	Reads: append([]string{"PriorityClass", "ResourceQuota"}, check.WorkloadKinds...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		classes := map[string]*schedulingv1.PriorityClass{}
 		var classObjects []*inventory.Object
