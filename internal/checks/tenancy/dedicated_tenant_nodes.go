@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/eksguard/eksguard/internal/check"
+	"github.com/eksguard/eksguard/internal/fieldpath"
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
@@ -45,13 +46,24 @@ var dedicatedTenantNodes = &check.Check{
 				isolated[ns.Name] = true
 			}
 		}
+		// Placement is read from every Pod, including those owned by a scanned controller,
+		// which PodSpecs leaves out.
+		var pods []*inventory.Object
 		nodeNamespaces := map[string]map[string]bool{}
-		for _, p := range inv.PodSpecs() {
-			if n := p.Spec.NodeName; n != "" {
-				if nodeNamespaces[n] == nil {
-					nodeNamespaces[n] = map[string]bool{}
+		for _, o := range inv.OfKind("Pod") {
+			if pod, ok := o.Typed.(*corev1.Pod); ok && pod.Spec.NodeName != "" {
+				pods = append(pods, o)
+				if nodeNamespaces[pod.Spec.NodeName] == nil {
+					nodeNamespaces[pod.Spec.NodeName] = map[string]bool{}
 				}
-				nodeNamespaces[n][p.Namespace()] = true
+				nodeNamespaces[pod.Spec.NodeName][o.Namespace] = true
+			}
+		}
+		for _, o := range pods {
+			n := o.Typed.(*corev1.Pod).Spec.NodeName
+			if isolated[o.Namespace] && !skipsNamespace(r, o.Namespace) && len(nodeNamespaces[n]) > 1 {
+				r.Fail(o, fieldpath.Root.Key("spec").Key("nodeName"), "node "+strconv.Quote(n)+" also runs pods of other namespaces, although namespace "+
+					strconv.Quote(o.Namespace)+" is labelled "+isolationLabel+"=node")
 			}
 		}
 		for _, p := range inv.PodSpecs() {
@@ -76,10 +88,6 @@ var dedicatedTenantNodes = &check.Check{
 			if len(p.Spec.NodeSelector) == 0 && !requiredNodeAffinity(p.Spec) {
 				r.Fail(p.Object, p.SpecPath.Key("nodeSelector"), "namespace "+strconv.Quote(p.Namespace())+" is labelled "+isolationLabel+
 					"=node, but this workload has no nodeSelector or required node affinity: it can schedule onto shared nodes")
-			}
-			if n := p.Spec.NodeName; n != "" && len(nodeNamespaces[n]) > 1 {
-				r.Fail(p.Object, p.SpecPath.Key("nodeName"), "node "+strconv.Quote(n)+" also runs pods of other namespaces, although namespace "+
-					strconv.Quote(p.Namespace())+" is labelled "+isolationLabel+"=node")
 			}
 		}
 	},
