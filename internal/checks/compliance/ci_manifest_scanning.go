@@ -50,13 +50,13 @@ var ciManifestScanning = &check.Check{
 		const confirm = ": confirm that its pipeline scans this source with a blocking threshold"
 		spec := fieldpath.Root.Key("spec")
 		for _, o := range objectsOfGroup(inv, "argoproj.io", "Application") {
-			s := rawMap(o.Raw, "spec")
+			s := inventory.RawMap(o.Raw, "spec")
 			what := "Argo CD Application " + strconv.Quote(o.Name) + " deploys "
-			if src := rawMap(s, "source"); src != nil {
+			if src := inventory.RawMap(s, "source"); src != nil {
 				r.Evaluated(1)
 				r.Fail(o, spec.Key("source"), what+argoSource(src)+confirm)
 			}
-			for i, src := range rawList(s, "sources") {
+			for i, src := range inventory.RawList(s, "sources") {
 				if src != nil {
 					r.Evaluated(1)
 					r.Fail(o, spec.Key("sources").Index(i), what+argoSource(src)+confirm)
@@ -64,13 +64,13 @@ var ciManifestScanning = &check.Check{
 			}
 		}
 		for _, o := range objectsOfGroup(inv, "kustomize.toolkit.fluxcd.io", "Kustomization") {
-			s := rawMap(o.Raw, "spec")
-			ref := rawMap(s, "sourceRef")
+			s := inventory.RawMap(o.Raw, "spec")
+			ref := inventory.RawMap(s, "sourceRef")
 			if ref == nil {
 				continue
 			}
 			r.Evaluated(1)
-			kind, name, ns := rawString(ref, "kind"), rawString(ref, "name"), rawString(ref, "namespace")
+			kind, name, ns := inventory.RawString(ref, "kind"), inventory.RawString(ref, "name"), inventory.RawString(ref, "namespace")
 			if ns == "" {
 				ns = o.Namespace
 			}
@@ -78,7 +78,7 @@ var ciManifestScanning = &check.Check{
 			if url := fluxSourceURL(inv, kind, ns, name); url != "" {
 				src += " (" + url + ")"
 			}
-			if path := rawString(s, "path"); path != "" {
+			if path := inventory.RawString(s, "path"); path != "" {
 				src = "path " + path + " of " + src
 			}
 			r.Fail(o, spec.Key("sourceRef"), "Flux Kustomization "+strconv.Quote(o.Name)+" applies "+src+confirm)
@@ -106,17 +106,17 @@ const scannedDigestAnnotation = "eksguard.io/scanned-digest"
 
 // argoSource describes an Argo CD application source: repository, path or chart, revision.
 func argoSource(src map[string]any) string {
-	parts := []string{rawString(src, "repoURL")}
+	parts := []string{inventory.RawString(src, "repoURL")}
 	if parts[0] == "" {
 		parts[0] = "an unnamed repository"
 	}
-	if chart := rawString(src, "chart"); chart != "" {
+	if chart := inventory.RawString(src, "chart"); chart != "" {
 		parts = append(parts, "chart "+chart)
 	}
-	if path := rawString(src, "path"); path != "" {
+	if path := inventory.RawString(src, "path"); path != "" {
 		parts = append(parts, "path "+path)
 	}
-	if rev := rawString(src, "targetRevision"); rev != "" {
+	if rev := inventory.RawString(src, "targetRevision"); rev != "" {
 		parts = append(parts, "at "+rev)
 	}
 	return strings.Join(parts, " ")
@@ -126,7 +126,7 @@ func argoSource(src map[string]any) string {
 func fluxSourceURL(inv *inventory.Inventory, kind, namespace, name string) string {
 	for _, o := range objectsOfGroup(inv, "source.toolkit.fluxcd.io", kind) {
 		if o.Namespace == namespace && o.Name == name {
-			return rawString(rawMap(o.Raw, "spec"), "url")
+			return inventory.RawString(inventory.RawMap(o.Raw, "spec"), "url")
 		}
 	}
 	return ""

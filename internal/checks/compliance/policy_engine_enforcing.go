@@ -98,7 +98,7 @@ var policyEngineEnforcing = &check.Check{
 			switch {
 			case !hasRules:
 				gaps = append(gaps, gap{o, spec.Key("rules"), what + " has no validate or verifyImages rule: it blocks nothing"})
-			case rawMap(o.Raw, "spec")["admission"] == false:
+			case inventory.RawMap(o.Raw, "spec")["admission"] == false:
 				gaps = append(gaps, gap{o, spec.Key("admission"), what + " sets admission false: it only runs in background scans"})
 			case !enf:
 				gaps = append(gaps, gap{o, at, what + " has no rule in Enforce mode (" + why + "): violations are only reported"})

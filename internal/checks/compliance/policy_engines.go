@@ -46,62 +46,22 @@ func objectsOfGroup(inv *inventory.Inventory, group, kind string) []*inventory.O
 	return out
 }
 
-// rawMap walks nested maps of a raw object; nil when a key is missing or not a map.
-func rawMap(m map[string]any, keys ...string) map[string]any {
-	for _, k := range keys {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			return nil
-		}
-		m = next
-	}
-	return m
-}
-
-// rawString returns m[key] when it is a string.
-func rawString(m map[string]any, key string) string {
-	s, _ := m[key].(string)
-	return s
-}
-
-// rawStrings returns m[key] when it is a list, keeping its string items.
-func rawStrings(m map[string]any, key string) []string {
-	list, _ := m[key].([]any)
-	var out []string
-	for _, v := range list {
-		if s, ok := v.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// rawList returns the map items of the list m[key], with their indexes.
-func rawList(m map[string]any, key string) []map[string]any {
-	list, _ := m[key].([]any)
-	out := make([]map[string]any, len(list))
-	for i, v := range list {
-		out[i], _ = v.(map[string]any)
-	}
-	return out
-}
-
 // gatekeeperEnforcing reports whether a Gatekeeper constraint denies at admission: its
 // spec.enforcementAction is unset or "deny", or "scoped" with a deny action for the
 // validation.gatekeeper.sh enforcement point (or "*"). It also returns the action for messages.
 func gatekeeperEnforcing(o *inventory.Object) (bool, string) {
-	spec := rawMap(o.Raw, "spec")
-	action := rawString(spec, "enforcementAction")
+	spec := inventory.RawMap(o.Raw, "spec")
+	action := inventory.RawString(spec, "enforcementAction")
 	switch strings.ToLower(action) {
 	case "", "deny":
 		return true, "deny"
 	case "scoped":
-		for _, s := range rawList(spec, "scopedEnforcementActions") {
-			if !strings.EqualFold(rawString(s, "action"), "deny") {
+		for _, s := range inventory.RawList(spec, "scopedEnforcementActions") {
+			if !strings.EqualFold(inventory.RawString(s, "action"), "deny") {
 				continue
 			}
-			for _, p := range rawList(s, "enforcementPoints") {
-				if n := rawString(p, "name"); n == "validation.gatekeeper.sh" || n == "*" {
+			for _, p := range inventory.RawList(s, "enforcementPoints") {
+				if n := inventory.RawString(p, "name"); n == "validation.gatekeeper.sh" || n == "*" {
 					return true, action
 				}
 			}
@@ -117,8 +77,8 @@ func gatekeeperEnforcing(o *inventory.Object) (bool, string) {
 // accepted. spec.admission is judged by the caller. When no rule enforces, it returns the
 // field that sets the first rule's action and a description of it.
 func kyvernoEnforcing(o *inventory.Object) (enforced, has bool, at fieldpath.Path, why string) {
-	spec := rawMap(o.Raw, "spec")
-	policyAction := rawString(spec, "validationFailureAction")
+	spec := inventory.RawMap(o.Raw, "spec")
+	policyAction := inventory.RawString(spec, "validationFailureAction")
 	rules := fieldpath.Root.Key("spec").Key("rules")
 	judge := func(rule map[string]any, action string, field fieldpath.Path) bool {
 		if strings.EqualFold(action, "Enforce") || action == "" && strings.EqualFold(policyAction, "Enforce") {
@@ -128,7 +88,7 @@ func kyvernoEnforcing(o *inventory.Object) (enforced, has bool, at fieldpath.Pat
 			has = true
 			switch {
 			case action != "":
-				at, why = field, "rule "+strconv.Quote(rawString(rule, "name"))+" sets failureAction "+action
+				at, why = field, "rule "+strconv.Quote(inventory.RawString(rule, "name"))+" sets failureAction "+action
 			case policyAction != "":
 				at, why = fieldpath.Root.Key("spec").Key("validationFailureAction"), "validationFailureAction is "+policyAction
 			default:
@@ -137,14 +97,14 @@ func kyvernoEnforcing(o *inventory.Object) (enforced, has bool, at fieldpath.Pat
 		}
 		return false
 	}
-	for i, rule := range rawList(spec, "rules") {
-		if v := rawMap(rule, "validate"); v != nil {
-			if judge(rule, rawString(v, "failureAction"), rules.Index(i).Key("validate").Key("failureAction")) {
+	for i, rule := range inventory.RawList(spec, "rules") {
+		if v := inventory.RawMap(rule, "validate"); v != nil {
+			if judge(rule, inventory.RawString(v, "failureAction"), rules.Index(i).Key("validate").Key("failureAction")) {
 				return true, true, "", ""
 			}
 		}
-		for j, vi := range rawList(rule, "verifyImages") {
-			if judge(rule, rawString(vi, "failureAction"), rules.Index(i).Key("verifyImages").Index(j).Key("failureAction")) {
+		for j, vi := range inventory.RawList(rule, "verifyImages") {
+			if judge(rule, inventory.RawString(vi, "failureAction"), rules.Index(i).Key("verifyImages").Index(j).Key("failureAction")) {
 				return true, true, "", ""
 			}
 		}
@@ -157,12 +117,12 @@ func kyvernoEnforcing(o *inventory.Object) (enforced, has bool, at fieldpath.Pat
 // (spec.evaluation.admission.enabled) and spec.validationActions, which defaults to [Deny],
 // contains Deny. When it does not, it returns the field responsible and why.
 func kyvernoCELEnforcing(o *inventory.Object) (bool, fieldpath.Path, string) {
-	spec := rawMap(o.Raw, "spec")
+	spec := inventory.RawMap(o.Raw, "spec")
 	at := fieldpath.Root.Key("spec")
-	if enabled, ok := rawMap(spec, "evaluation", "admission")["enabled"].(bool); ok && !enabled {
+	if enabled, ok := inventory.RawMap(spec, "evaluation", "admission")["enabled"].(bool); ok && !enabled {
 		return false, at.Key("evaluation").Key("admission").Key("enabled"), "disables admission evaluation"
 	}
-	actions := rawStrings(spec, "validationActions")
+	actions := inventory.RawStrings(spec, "validationActions")
 	if len(actions) == 0 || slices.Contains(actions, "Deny") {
 		return true, "", ""
 	}

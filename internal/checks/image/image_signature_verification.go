@@ -68,7 +68,7 @@ var imageSignatureVerification = &check.Check{
 			switch {
 			case o.Raw == nil:
 			case o.Group() == "kyverno.io" && (o.Kind == "ClusterPolicy" || o.Kind == "Policy"):
-				s := rawMap(o.Raw, "spec")
+				s := inventory.RawMap(o.Raw, "spec")
 				enf, has, at, why := kyvernoVerifyImagesEnforced(s)
 				what := "Kyverno " + o.Kind + " " + strconv.Quote(o.Name)
 				switch {
@@ -81,10 +81,10 @@ var imageSignatureVerification = &check.Check{
 					enforcing++
 				}
 			case o.Group() == "policies.kyverno.io" && o.Kind == "ImageValidatingPolicy":
-				s := rawMap(o.Raw, "spec")
-				actions := rawStrings(s, "validationActions")
+				s := inventory.RawMap(o.Raw, "spec")
+				actions := inventory.RawStrings(s, "validationActions")
 				switch {
-				case rawMap(s, "evaluation", "admission")["enabled"] == false:
+				case inventory.RawMap(s, "evaluation", "admission")["enabled"] == false:
 					gaps = append(gaps, gap{o, spec.Key("evaluation").Key("admission").Key("enabled"), "Kyverno ImageValidatingPolicy " + strconv.Quote(o.Name) + " disables admission evaluation"})
 				case len(actions) > 0 && !slices.Contains(actions, "Deny"):
 					gaps = append(gaps, gap{o, spec.Key("validationActions"), "Kyverno ImageValidatingPolicy " + strconv.Quote(o.Name) + " has validationActions [" + strings.Join(actions, ", ") + "] without Deny"})
@@ -93,7 +93,7 @@ var imageSignatureVerification = &check.Check{
 				}
 			case o.Group() == "policy.sigstore.dev" && o.Kind == "ClusterImagePolicy":
 				what := "Sigstore ClusterImagePolicy " + strconv.Quote(o.Name)
-				mode := rawString(rawMap(o.Raw, "spec"), "mode")
+				mode := inventory.RawString(inventory.RawMap(o.Raw, "spec"), "mode")
 				switch {
 				case mode != "" && mode != "enforce":
 					gaps = append(gaps, gap{o, spec.Key("mode"), what + " is in mode " + strconv.Quote(mode) + ": unsigned images are admitted with a warning"})
@@ -103,7 +103,7 @@ var imageSignatureVerification = &check.Check{
 					enforcing++
 				}
 			case o.Group() == "constraints.gatekeeper.sh" && ratifyBacked(inv, o.Kind):
-				action := rawString(rawMap(o.Raw, "spec"), "enforcementAction")
+				action := inventory.RawString(inventory.RawMap(o.Raw, "spec"), "enforcementAction")
 				if gatekeeperDenies(o) {
 					enforcing++
 				} else {
@@ -158,11 +158,11 @@ func sigstoreNamespaceIncluded(inv *inventory.Inventory) bool {
 // (has) and whether one of them has the effective failure action Enforce. When none does, it
 // returns the field that sets the first rule's action and a description of it.
 func kyvernoVerifyImagesEnforced(spec map[string]any) (enforced, has bool, at fieldpath.Path, why string) {
-	policyAction := rawString(spec, "validationFailureAction")
+	policyAction := inventory.RawString(spec, "validationFailureAction")
 	rules := fieldpath.Root.Key("spec").Key("rules")
-	for i, rule := range rawList(spec, "rules") {
-		for j, vi := range rawList(rule, "verifyImages") {
-			action := rawString(vi, "failureAction")
+	for i, rule := range inventory.RawList(spec, "rules") {
+		for j, vi := range inventory.RawList(rule, "verifyImages") {
+			action := inventory.RawString(vi, "failureAction")
 			if strings.EqualFold(action, "Enforce") || action == "" && strings.EqualFold(policyAction, "Enforce") {
 				return true, true, "", ""
 			}
@@ -172,7 +172,7 @@ func kyvernoVerifyImagesEnforced(spec map[string]any) (enforced, has bool, at fi
 			has = true
 			switch {
 			case action != "":
-				at, why = rules.Index(i).Key("verifyImages").Index(j).Key("failureAction"), "rule "+strconv.Quote(rawString(rule, "name"))+" sets failureAction "+action
+				at, why = rules.Index(i).Key("verifyImages").Index(j).Key("failureAction"), "rule "+strconv.Quote(inventory.RawString(rule, "name"))+" sets failureAction "+action
 			case policyAction != "":
 				at, why = fieldpath.Root.Key("spec").Key("validationFailureAction"), "validationFailureAction is "+policyAction
 			default:
@@ -194,8 +194,8 @@ func ratifyBacked(inv *inventory.Inventory, kind string) bool {
 		if o.Group() != "templates.gatekeeper.sh" || o.Raw == nil {
 			continue
 		}
-		spec := rawMap(o.Raw, "spec")
-		if rawString(rawMap(spec, "crd", "spec", "names"), "kind") == kind && mentions(spec["targets"], "ratify") {
+		spec := inventory.RawMap(o.Raw, "spec")
+		if inventory.RawString(inventory.RawMap(spec, "crd", "spec", "names"), "kind") == kind && mentions(spec["targets"], "ratify") {
 			return true
 		}
 	}
@@ -205,17 +205,17 @@ func ratifyBacked(inv *inventory.Inventory, kind string) bool {
 // gatekeeperDenies reports whether a constraint denies at admission: enforcementAction unset
 // or deny, or scoped with a deny action at validation.gatekeeper.sh (or "*").
 func gatekeeperDenies(o *inventory.Object) bool {
-	spec := rawMap(o.Raw, "spec")
-	switch strings.ToLower(rawString(spec, "enforcementAction")) {
+	spec := inventory.RawMap(o.Raw, "spec")
+	switch strings.ToLower(inventory.RawString(spec, "enforcementAction")) {
 	case "", "deny":
 		return true
 	case "scoped":
-		for _, s := range rawList(spec, "scopedEnforcementActions") {
-			if !strings.EqualFold(rawString(s, "action"), "deny") {
+		for _, s := range inventory.RawList(spec, "scopedEnforcementActions") {
+			if !strings.EqualFold(inventory.RawString(s, "action"), "deny") {
 				continue
 			}
-			for _, p := range rawList(s, "enforcementPoints") {
-				if n := rawString(p, "name"); n == "validation.gatekeeper.sh" || n == "*" {
+			for _, p := range inventory.RawList(s, "enforcementPoints") {
+				if n := inventory.RawString(p, "name"); n == "validation.gatekeeper.sh" || n == "*" {
 					return true
 				}
 			}
@@ -257,46 +257,6 @@ func mentions(v any, word string) bool {
 		}
 	}
 	return false
-}
-
-// rawMap walks nested maps of a raw object; nil when a key is missing or not a map.
-func rawMap(m map[string]any, keys ...string) map[string]any {
-	for _, k := range keys {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			return nil
-		}
-		m = next
-	}
-	return m
-}
-
-// rawString returns m[key] when it is a string.
-func rawString(m map[string]any, key string) string {
-	s, _ := m[key].(string)
-	return s
-}
-
-// rawStrings returns the string items of the list m[key].
-func rawStrings(m map[string]any, key string) []string {
-	list, _ := m[key].([]any)
-	var out []string
-	for _, v := range list {
-		if s, ok := v.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// rawList returns the items of the list m[key] as maps (nil for items that are not maps).
-func rawList(m map[string]any, key string) []map[string]any {
-	list, _ := m[key].([]any)
-	out := make([]map[string]any, len(list))
-	for i, v := range list {
-		out[i], _ = v.(map[string]any)
-	}
-	return out
 }
 
 func init() { check.Register(imageSignatureVerification) }
