@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,7 +17,8 @@ import (
 //
 //	listing pods… 1,234 (12 kinds done, 5,678 objects)
 //
-// Update has the signature of kube.Options.Progress and may be called from many goroutines.
+// Update has the signature of kube.Options.Progress (kinds such as Pod or Deployment.apps)
+// and may be called from many goroutines.
 // Redraws are throttled; Finish erases the line, so the report (or a shell prompt) starts on
 // a clean line. A nil *progress is valid and does nothing, which is what callers get when
 // stderr is not a terminal, in CI or with --quiet.
@@ -132,7 +134,7 @@ func (p *progress) draw(now time.Time) {
 func (p *progress) line() string {
 	var line string
 	if p.current != "" {
-		line = "listing " + p.current + "… " + groupDigits(p.kinds[p.current].listed)
+		line = "listing " + displayKind(p.current) + "… " + groupDigits(p.kinds[p.current].listed)
 	} else {
 		line = "listing…"
 	}
@@ -154,6 +156,22 @@ func (p *progress) Finish() {
 		fmt.Fprintf(p.w, "\r%*s\r", p.lastLen, "")
 		p.drawn, p.lastLen = false, 0
 	}
+}
+
+// displayKind turns the collector's group-qualified kind (Pod, Deployment.apps) into the
+// resource name a kubectl user knows: pods, deployments.
+func displayKind(kind string) string {
+	k, _, _ := strings.Cut(kind, ".")
+	k = strings.ToLower(k)
+	switch {
+	case k == "":
+		return kind
+	case strings.HasSuffix(k, "y") && len(k) > 1 && !strings.ContainsRune("aeiou", rune(k[len(k)-2])):
+		return k[:len(k)-1] + "ies"
+	case strings.HasSuffix(k, "s"), strings.HasSuffix(k, "x"), strings.HasSuffix(k, "ch"), strings.HasSuffix(k, "sh"):
+		return k + "es"
+	}
+	return k + "s"
 }
 
 // groupDigits formats n with thousands separators: 1234567 -> 1,234,567.

@@ -22,31 +22,31 @@ func TestProgressRendering(t *testing.T) {
 	clock := newFakeClock()
 	p := progressFor(&buf, clock)
 
-	p.Update("pods", 500, false)
+	p.Update("Pod", 500, false)
 	if got, want := lastFrame(buf.String()), "listing pods… 500"; got != want {
 		t.Errorf("first frame %q, want %q", got, want)
 	}
 	// Within the redraw interval nothing is written.
 	n := buf.Len()
-	p.Update("pods", 1000, false)
+	p.Update("Pod", 1000, false)
 	if buf.Len() != n {
 		t.Errorf("redrawn within %v: %q", progressInterval, buf.String()[n:])
 	}
 	clock.advance(progressInterval)
-	p.Update("pods", 1234, false)
+	p.Update("Pod", 1234, false)
 	if got, want := lastFrame(buf.String()), "listing pods… 1,234"; got != want {
 		t.Errorf("frame %q, want %q", got, want)
 	}
 	clock.advance(progressInterval)
-	p.Update("services", 20, false)
-	p.Update("services", 40, true) // throttled, but counted
+	p.Update("Service", 20, false)
+	p.Update("Service", 40, true) // throttled, but counted
 	clock.advance(progressInterval)
-	p.Update("pods", 10500, false)
+	p.Update("Pod", 10500, false)
 	if got, want := lastFrame(buf.String()), "listing pods… 10,500 (1 kind done, 40 objects)"; got != want {
 		t.Errorf("frame %q, want %q", got, want)
 	}
 	clock.advance(progressInterval)
-	p.Update("pods", 12000, true)
+	p.Update("Pod", 12000, true)
 	if got, want := lastFrame(buf.String()), "listing… (2 kinds done, 12,040 objects)"; got != want {
 		t.Errorf("frame %q, want %q", got, want)
 	}
@@ -68,7 +68,7 @@ func TestProgressRendering(t *testing.T) {
 		t.Errorf("finish wrote %q", tail)
 	}
 	// A repeated done report counts once.
-	p.Update("pods", 12000, true)
+	p.Update("Pod", 12000, true)
 	if p.done != 2 || p.objects != 12040 {
 		t.Errorf("done %d objects %d after a repeated report", p.done, p.objects)
 	}
@@ -78,13 +78,13 @@ func TestProgressShowsLatestActiveKind(t *testing.T) {
 	var buf bytes.Buffer
 	clock := newFakeClock()
 	p := progressFor(&buf, clock)
-	p.Update("pods", 100, false)
+	p.Update("Pod", 100, false)
 	clock.advance(time.Second)
-	p.Update("deployments", 7, false)
+	p.Update("Deployment.apps", 7, false)
 	clock.advance(time.Second)
-	p.Update("roles", 3, false)
+	p.Update("Role.rbac.authorization.k8s.io", 3, false)
 	clock.advance(time.Second)
-	p.Update("roles", 3, true)
+	p.Update("Role.rbac.authorization.k8s.io", 3, true)
 	if got, want := lastFrame(buf.String()), "listing deployments… 7 (1 kind done, 3 objects)"; got != want {
 		t.Errorf("frame %q, want %q", got, want)
 	}
@@ -107,7 +107,7 @@ func TestProgressQuiet(t *testing.T) {
 	if p.Func() != nil {
 		t.Error("nil progress gives a callback")
 	}
-	p.Update("pods", 1, false)
+	p.Update("Pod", 1, false)
 	p.Finish()
 	if buf.Len() != 0 {
 		t.Errorf("quiet progress wrote %q", buf.String())
@@ -118,7 +118,7 @@ func TestProgressConcurrent(t *testing.T) {
 	var buf bytes.Buffer
 	p := newProgressTo(&buf, time.Now)
 	var wg sync.WaitGroup
-	for _, kind := range []string{"pods", "services", "roles", "deployments"} {
+	for _, kind := range []string{"Pod", "Service", "Role.rbac.authorization.k8s.io", "Deployment.apps"} {
 		wg.Go(func() {
 			for i := range 1000 {
 				p.Update(kind, i, false)
@@ -137,6 +137,19 @@ func TestGroupDigits(t *testing.T) {
 	for n, want := range map[int]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 1234: "1,234", 123456: "123,456", 1234567: "1,234,567", -4321: "-4,321"} {
 		if got := groupDigits(n); got != want {
 			t.Errorf("groupDigits(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestDisplayKind(t *testing.T) {
+	for kind, want := range map[string]string{
+		"Pod": "pods", "Deployment.apps": "deployments", "NetworkPolicy.networking.k8s.io": "networkpolicies",
+		"Ingress.networking.k8s.io": "ingresses", "IngressClass.networking.k8s.io": "ingressclasses",
+		"ClusterPolicy.kyverno.io": "clusterpolicies", "Gateway.gateway.networking.k8s.io": "gateways",
+		"PodSecurityPolicy.policy": "podsecuritypolicies", "Namespace": "namespaces",
+	} {
+		if got := displayKind(kind); got != want {
+			t.Errorf("displayKind(%q) = %q, want %q", kind, got, want)
 		}
 	}
 }
