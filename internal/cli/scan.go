@@ -2,42 +2,23 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/resource"
 
-	"github.com/eksguard/eksguard/internal/check"
-	"github.com/eksguard/eksguard/internal/report"
 	"github.com/eksguard/eksguard/internal/scan"
 	"github.com/eksguard/eksguard/internal/source/files"
-	"github.com/eksguard/eksguard/internal/version"
 )
 
 // scanOptions holds the flags of `eksguard scan`.
 type scanOptions struct {
-	output      string
-	outputFile  string
-	failOn      string
-	severity    string
-	checks      []string
-	skipChecks  []string
-	frameworks  []string
+	reportOptions
 	namespace   string
 	maxFileSize string
-	noColor     bool
-	config      check.Config
 	render      files.RenderOptions // Helm charts and kustomizations: --values, --set, ...
 
 	// Derived by complete.
 	paths    []string
-	format   report.Format
-	failAt   *check.Severity
-	fws      []check.Framework
-	minSev   check.Severity
 	maxBytes int64
 }
 
@@ -69,22 +50,9 @@ input that could not be read (the report still lists every finding of what could
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.output, "output", "o", "table", "output format: "+strings.Join(report.Names(), ", "))
-	f.StringVar(&o.outputFile, "output-file", "", "write the report to this file instead of stdout")
-	f.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding at or above this severity fails ("+strings.Join(check.SeverityNames(), ", ")+", or none)")
-	f.StringVar(&o.severity, "severity", "info", "report only findings at or above this severity")
-	f.StringSliceVar(&o.checks, "checks", nil, "run only these checks (IDs, slugs or globs such as 'EKS-POD-*'; comma-separated)")
-	f.StringSliceVar(&o.skipChecks, "skip-checks", nil, "skip these checks (IDs, slugs or globs; comma-separated)")
-	f.StringSliceVar(&o.frameworks, "framework", nil, "run only checks of these frameworks: eks-bp, cis-eks, pss-baseline, pss-restricted (comma-separated)")
+	o.addFlags(f)
 	f.StringVarP(&o.namespace, "namespace", "n", "", "report only objects in this namespace (objects without a namespace are kept: kubectl -n would put them there)")
 	f.StringVar(&o.maxFileSize, "max-file-size", "64Mi", "skip (and report) files larger than this (e.g. 64Mi, 1Gi)")
-	f.BoolVar(&o.noColor, "no-color", false, "never colour the table output (NO_COLOR is honoured too)")
-	f.BoolVar(&o.config.IncludeSystemNamespaces, "include-system-namespaces", false, "also report checks that skip kube-system, kube-public and kube-node-lease by default")
-	f.StringSliceVar(&o.config.ExemptNamespaces, "exempt-namespaces", nil, "namespaces to treat as system namespaces (comma-separated)")
-	f.BoolVar(&o.config.RequireCPULimit, "require-cpu-limit", false, "EKS-POD-025 also requires resources.limits.cpu")
-	f.StringSliceVar(&o.config.AllowedHostPathPrefixes, "allowed-hostpath-prefixes", nil, "hostPath prefixes EKS-POD-024 accepts (comma-separated)")
-	f.StringSliceVar(&o.config.ApprovedRegistries, "approved-registries", nil, "image registries EKS-IMG-003 accepts, as host[/path] prefixes (comma-separated; default: private ECR and the EKS public ECR paths)")
-	f.StringSliceVar(&o.config.RBACExempt, "rbac-exempt", nil, "more Role/ClusterRole names the RBAC checks treat as exempt (comma-separated)")
 	// Rendering of Helm charts and kustomizations (see files.RenderOptions).
 	f.StringSliceVar(&o.render.ValuesFiles, "values", nil, "Helm values file for every chart scanned (repeatable; later files win)")
 	f.StringArrayVar(&o.render.Set, "set", nil, "Helm value to set (key=value, comma-separated; repeatable)")
@@ -97,27 +65,8 @@ input that could not be read (the report still lists every finding of what could
 
 func (o *scanOptions) complete(args []string) error {
 	o.paths = args
-	format, err := report.Lookup(o.output)
-	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
-	}
-	o.format = format
-	if !strings.EqualFold(o.failOn, "none") {
-		sev, err := check.ParseSeverity(o.failOn)
-		if err != nil {
-			return usageError("--fail-on: %v", err)
-		}
-		o.failAt = &sev
-	}
-	for _, name := range o.frameworks {
-		fw, err := check.ParseFramework(name)
-		if err != nil {
-			return usageError("--framework: %v", err)
-		}
-		o.fws = append(o.fws, fw)
-	}
-	if o.minSev, err = check.ParseSeverity(o.severity); err != nil {
-		return usageError("--severity: %v", err)
+	if err := o.reportOptions.complete(); err != nil {
+		return err
 	}
 	q, err := resource.ParseQuantity(o.maxFileSize)
 	if err != nil || q.Sign() <= 0 {
@@ -146,60 +95,11 @@ func (o *scanOptions) run(ctx context.Context, streams IO) error {
 		ctx = context.Background()
 	}
 	tuneGC(o.paths)
-	res, err := scan.Files(ctx, o.paths, scan.Options{
-		Files:       files.Options{MaxFileSize: o.maxBytes, Stdin: streams.In, Render: o.render},
-		Checks:      o.checks,
-		SkipChecks:  o.skipChecks,
-		Frameworks:  o.fws,
-		MinSeverity: o.minSev,
-		Namespace:   o.namespace,
-		Config:      o.config,
-	})
+	opts := o.scanOptions(o.namespace)
+	opts.Files = files.Options{MaxFileSize: o.maxBytes, Stdin: streams.In, Render: o.render}
+	res, err := scan.Files(ctx, o.paths, opts)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	rep := report.New(report.Input{ToolVersion: version.String(), Inputs: o.paths, Inventory: res.Inventory,
-		Results: res.Results, Findings: res.Findings, Scores: res.Scores, FailOn: o.failAt})
-
-	out, color := streams.Out, streams.OutIsTerminal && !o.noColor && os.Getenv("NO_COLOR") == ""
-	var file *os.File
-	if o.outputFile != "" {
-		if file, err = os.Create(o.outputFile); err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("create output file: %w", err)}
-		}
-		out, color = file, false
-	}
-	err = o.format(out, rep, report.Options{Color: color})
-	if file != nil {
-		if cerr := file.Close(); err == nil {
-			err = cerr
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	// Problems also go to stderr when the report is machine-readable, so a pipeline log shows them.
-	if o.output != "table" || o.outputFile != "" {
-		writeProblems(streams.ErrOut, rep)
-	}
-	switch {
-	case rep.Summary.InputErrors > 0:
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%d input %s could not be read completely (listed in the report)", rep.Summary.InputErrors, plural(rep.Summary.InputErrors, "error", "errors"))}
-	case rep.Summary.Failed:
-		return ErrFindingsAboveThreshold
-	}
-	return nil
-}
-
-func writeProblems(w io.Writer, rep *report.Report) {
-	for _, p := range rep.Problems {
-		fmt.Fprintln(w, "eksguard:", p.Error())
-	}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+	return o.write(streams, o.paths, res)
 }

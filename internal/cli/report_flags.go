@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/eksguard/eksguard/internal/check"
+	"github.com/eksguard/eksguard/internal/report"
+	"github.com/eksguard/eksguard/internal/scan"
+	"github.com/eksguard/eksguard/internal/version"
+)
+
+// reportOptions are the report and filter flags every scanning command shares (scan,
+// cluster), and the code that writes the report and turns it into an exit code, so that the
+// commands cannot drift apart.
+type reportOptions struct {
+	output     string
+	outputFile string
+	failOn     string
+	severity   string
+	checks     []string
+	skipChecks []string
+	frameworks []string
+	noColor    bool
+	config     check.Config
+
+	// Derived by complete.
+	format report.Format
+	failAt *check.Severity
+	fws    []check.Framework
+	minSev check.Severity
+}
+
+func (o *reportOptions) addFlags(f *pflag.FlagSet) {
+	f.StringVarP(&o.output, "output", "o", "table", "output format: "+strings.Join(report.Names(), ", "))
+	f.StringVar(&o.outputFile, "output-file", "", "write the report to this file instead of stdout")
+	f.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding at or above this severity fails ("+strings.Join(check.SeverityNames(), ", ")+", or none)")
+	f.StringVar(&o.severity, "severity", "info", "report only findings at or above this severity")
+	f.StringSliceVar(&o.checks, "checks", nil, "run only these checks (IDs, slugs or globs such as 'EKS-POD-*'; comma-separated)")
+	f.StringSliceVar(&o.skipChecks, "skip-checks", nil, "skip these checks (IDs, slugs or globs; comma-separated)")
+	f.StringSliceVar(&o.frameworks, "framework", nil, "run only checks of these frameworks: eks-bp, cis-eks, pss-baseline, pss-restricted (comma-separated)")
+	f.BoolVar(&o.noColor, "no-color", false, "never colour the table output (NO_COLOR is honoured too)")
+	f.BoolVar(&o.config.IncludeSystemNamespaces, "include-system-namespaces", false, "also report checks that skip kube-system, kube-public and kube-node-lease by default")
+	f.StringSliceVar(&o.config.ExemptNamespaces, "exempt-namespaces", nil, "namespaces to treat as system namespaces (comma-separated)")
+	f.BoolVar(&o.config.RequireCPULimit, "require-cpu-limit", false, "EKS-POD-025 also requires resources.limits.cpu")
+	f.StringSliceVar(&o.config.AllowedHostPathPrefixes, "allowed-hostpath-prefixes", nil, "hostPath prefixes EKS-POD-024 accepts (comma-separated)")
+	f.StringSliceVar(&o.config.ApprovedRegistries, "approved-registries", nil, "image registries EKS-IMG-003 accepts, as host[/path] prefixes (comma-separated; default: private ECR and the EKS public ECR paths)")
+	f.StringSliceVar(&o.config.RBACExempt, "rbac-exempt", nil, "more Role/ClusterRole names the RBAC checks treat as exempt (comma-separated)")
+}
+
+// complete validates the flags and derives what the run needs.
+func (o *reportOptions) complete() error {
+	format, err := report.Lookup(o.output)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	o.format = format
+	if !strings.EqualFold(o.failOn, "none") {
+		sev, err := check.ParseSeverity(o.failOn)
+		if err != nil {
+			return usageError("--fail-on: %v", err)
+		}
+		o.failAt = &sev
+	}
+	for _, name := range o.frameworks {
+		fw, err := check.ParseFramework(name)
+		if err != nil {
+			return usageError("--framework: %v", err)
+		}
+		o.fws = append(o.fws, fw)
+	}
+	if o.minSev, err = check.ParseSeverity(o.severity); err != nil {
+		return usageError("--severity: %v", err)
+	}
+	return nil
+}
+
+// scanOptions is the check selection and filtering of a run (scan.Options without inputs).
+func (o *reportOptions) scanOptions(namespace string) scan.Options {
+	return scan.Options{
+		Checks:      o.checks,
+		SkipChecks:  o.skipChecks,
+		Frameworks:  o.fws,
+		MinSeverity: o.minSev,
+		Namespace:   namespace,
+		Config:      o.config,
+	}
+}
+
+// write renders the report of res and maps it to the exit code: ExitUsage when an input could
+// not be read completely, ErrFindingsAboveThreshold when the --fail-on gate fails, nil
+// otherwise. Coverage gaps are listed in the report and never change the exit code.
+func (o *reportOptions) write(streams IO, inputs []string, res *scan.Result) error {
+	rep := report.New(report.Input{ToolVersion: version.String(), Inputs: inputs, Inventory: res.Inventory,
+		Results: res.Results, Findings: res.Findings, Scores: res.Scores, FailOn: o.failAt})
+
+	out, color := streams.Out, streams.OutIsTerminal && !o.noColor && os.Getenv("NO_COLOR") == ""
+	var file *os.File
+	var err error
+	if o.outputFile != "" {
+		if file, err = os.Create(o.outputFile); err != nil {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("create output file: %w", err)}
+		}
+		out, color = file, false
+	}
+	err = o.format(out, rep, report.Options{Color: color})
+	if file != nil {
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	// Problems also go to stderr when the report is machine-readable, so a pipeline log shows them.
+	if o.output != "table" || o.outputFile != "" {
+		writeProblems(streams.ErrOut, rep)
+	}
+	switch {
+	case rep.Summary.InputErrors > 0:
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%d input %s could not be read completely (listed in the report)", rep.Summary.InputErrors, plural(rep.Summary.InputErrors, "error", "errors"))}
+	case rep.Summary.Failed:
+		return ErrFindingsAboveThreshold
+	}
+	return nil
+}
+
+func writeProblems(w io.Writer, rep *report.Report) {
+	for _, p := range rep.Problems {
+		fmt.Fprintln(w, "eksguard:", p.Error())
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
