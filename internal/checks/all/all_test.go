@@ -1,11 +1,14 @@
 package all
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/eksguard/eksguard/internal/check"
+	"github.com/eksguard/eksguard/internal/inventory"
 	"github.com/eksguard/eksguard/spec"
 )
 
@@ -66,6 +69,83 @@ func TestEveryCheckHasFixtures(t *testing.T) {
 			if len(matches) == 0 {
 				t.Errorf("%s (%s) has no %s fixture under internal/checks/<section>/testdata/%s/", c.ID, c.Slug, kind, c.Slug)
 			}
+		}
+	}
+}
+
+// builtinGroups are the API groups Kubernetes serves itself. Kinds of other groups are custom
+// resources: a cluster without their CRD is not missing data, so no check's Reads names them.
+var builtinGroups = []string{
+	"", "apps", "batch", "autoscaling", "policy", "extensions",
+	"networking.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io",
+	"node.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io",
+	"certificates.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io",
+	"flowcontrol.apiserver.k8s.io",
+}
+
+// builtinKind reports whether internal/inventory knows kind as a built-in kind: one it decodes
+// into a typed view (TypedKindList, which the live collector lists and reports gaps for), or
+// one of a built-in group whose scope it knows (IngressClass, read through Object.Raw).
+func builtinKind(kind string) bool {
+	for _, gk := range inventory.TypedKindList() {
+		if gk.Kind == kind && slices.Contains(builtinGroups, gk.Group) {
+			return true
+		}
+	}
+	for _, g := range builtinGroups {
+		if _, known := inventory.NamespacedKind(g, kind); known {
+			return true
+		}
+	}
+	return false
+}
+
+// TestInventoryChecksDeclareReads: an Inventory check without Reads is treated as reading
+// everything, so any coverage gap (one forbidden Secret list) would void it. Every Inventory
+// check must say which built-in kinds it reads.
+func TestInventoryChecksDeclareReads(t *testing.T) {
+	for _, c := range check.MustAll() {
+		if c.Inventory == nil {
+			if len(c.Reads) > 0 {
+				t.Errorf("%s sets Reads but is not an Inventory check: Reads is ignored", c.ID)
+			}
+			continue
+		}
+		if len(c.Reads) == 0 {
+			t.Errorf("%s is an Inventory check without Reads: any coverage gap marks it not evaluated", c.ID)
+		}
+		seen := map[string]bool{}
+		for _, k := range c.Reads {
+			if !builtinKind(k) {
+				t.Errorf("%s reads %q, which is not a built-in kind internal/inventory knows (custom resources are optional and never gaps)", c.ID, k)
+			}
+			if seen[k] {
+				t.Errorf("%s lists %q twice in Reads", c.ID, k)
+			}
+			seen[k] = true
+		}
+	}
+}
+
+// TestSecretGapVoidsOnlySecretReaders: when the scan may not list Secrets, the checks that
+// read Secrets are not evaluated, and the pod spec checks are unaffected.
+func TestSecretGapVoidsOnlySecretReaders(t *testing.T) {
+	inv := &inventory.Inventory{}
+	inv.ReportGap(inventory.Gap{Kind: "Secret", Resource: "v1/secrets", Reason: inventory.GapForbidden})
+	out, err := check.Evaluate(context.Background(), inv, check.MustAll(), check.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gap := map[string]bool{}
+	for _, r := range out.Results {
+		gap[r.Check.ID] = r.Gap
+	}
+	for id, want := range map[string]bool{"EKS-POD-001": false, "EKS-IAM-024": true} {
+		if gap[id] != want {
+			t.Errorf("%s: Gap = %v with Secret missing, want %v", id, gap[id], want)
+		}
+		if got := slices.Contains(inv.Gaps[0].Checks, id); got != want {
+			t.Errorf("%s listed in the Secret gap's checks = %v, want %v (%v)", id, got, want, inv.Gaps[0].Checks)
 		}
 	}
 }

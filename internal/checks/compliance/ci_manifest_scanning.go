@@ -46,6 +46,8 @@ var ciManifestScanning = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	// Argo CD and Flux objects are optional CRDs; Node decides whether the input is a cluster.
+	Reads: append([]string{"Node"}, check.WorkloadKinds...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		const confirm = ": confirm that its pipeline scans this source with a blocking threshold"
 		spec := fieldpath.Root.Key("spec")

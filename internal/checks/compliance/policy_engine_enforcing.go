@@ -62,6 +62,8 @@ var policyEngineEnforcing = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	// Gatekeeper and Kyverno policies are optional CRDs; Node decides whether the input is a cluster.
+	Reads: []string{"Node", "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		if len(podWebhooks(inv)) > 0 {
 			r.Evaluated(1)

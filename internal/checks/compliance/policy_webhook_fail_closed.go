@@ -59,6 +59,7 @@ var policyWebhookFailClosed = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	Reads: []string{"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "Namespace", "Service", "Deployment"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		hooks := policyWebhooks(inv)
 		r.Evaluated(len(hooks))

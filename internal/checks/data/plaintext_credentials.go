@@ -46,6 +46,7 @@ var plaintextCredentials = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	Reads: append([]string{"ConfigMap"}, check.WorkloadKinds...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		for _, p := range inv.PodSpecs() {
 			r.Evaluated(1)

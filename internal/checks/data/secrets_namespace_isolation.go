@@ -48,6 +48,8 @@ var secretsNamespaceIsolation = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	// Secrets are known from pod spec references; Secret objects are not read.
+	Reads: append([]string{"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}, check.WorkloadKinds...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		byNamespace := map[string][]inventory.PodSpecRef{}
 		var namespaces []string

@@ -60,6 +60,7 @@ var addonIRSA = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	Reads: append([]string{"ServiceAccount"}, check.WorkloadKinds...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		targets := map[saKey]*addonTarget{}
 		add := func(k saKey, sev check.Severity, what string, user *inventory.Object) {

@@ -40,6 +40,7 @@ var awsAuthSystemMasters = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	Reads: []string{"ConfigMap"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		for _, c := range findAWSAuth(inv) {
 			r.Evaluated(1)

@@ -42,6 +42,8 @@ var dedicatedServiceAccount = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	// The workload kinds dedicatedSAWorkload compares; Pods, ReplicaSets and the like are ignored.
+	Reads: []string{"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		users := map[saKey][]inventory.PodSpecRef{}
 		var order []saKey

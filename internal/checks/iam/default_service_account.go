@@ -37,6 +37,7 @@ var defaultServiceAccountUse = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	Reads: append([]string{"RoleBinding", "ClusterRoleBinding"}, check.WorkloadKinds...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		for _, p := range inv.PodSpecs() {
 			name, at := effectiveServiceAccount(p)

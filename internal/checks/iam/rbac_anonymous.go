@@ -36,6 +36,8 @@ var rbacAnonymous = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	// Subjects of bindings only: the bound role is named from roleRef, never read.
+	Reads: []string{"RoleBinding", "ClusterRoleBinding"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		const publicInfoViewer = "system:public-info-viewer"
 		m := inventory.RBACOf(inv)

@@ -38,6 +38,8 @@ var rbacAuthenticatedGroup = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	// Subjects of bindings only: the bound role is named from roleRef, never read.
+	Reads: []string{"RoleBinding", "ClusterRoleBinding"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		defaults := []string{"system:basic-user", "system:discovery", "system:public-info-viewer", "system:service-account-issuer-discovery"}
 		m := inventory.RBACOf(inv)

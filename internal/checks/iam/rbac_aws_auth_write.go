@@ -43,6 +43,8 @@ var rbacAWSAuthWrite = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	// aws-auth (a ConfigMap) only adds notes to messages; the findings do not depend on it.
+	Reads: []string{"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		configMaps := []string{"configmaps"}
 		evalBound(inv, r, boundQuery{

@@ -41,6 +41,8 @@ var rbacClusterAdmin = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	// Only bindings of ClusterRoles are judged, so Roles are never read.
+	Reads: []string{"ClusterRole", "RoleBinding", "ClusterRoleBinding"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		m := inventory.RBACOf(inv)
 		r.Evaluated(len(m.Bindings))

@@ -47,6 +47,7 @@ var rbacEscalationVerbs = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	Reads: []string{"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		impersonate := []string{"impersonate"}
 		identityGroups := []string{"", "authentication.k8s.io"}

@@ -32,6 +32,7 @@ var rbacNodesProxy = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	Reads: []string{"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		evalBound(inv, r, boundQuery{accesses: []access{
 			{verbs: []string{"get", "create"}, groups: coreGroup, resources: []string{"nodes/proxy"}, clusterScoped: true},

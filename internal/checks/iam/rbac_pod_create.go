@@ -41,6 +41,7 @@ var rbacPodCreate = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	Reads: []string{"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		write := []string{"create", "update", "patch"}
 		evalBound(inv, r, boundQuery{

@@ -32,6 +32,7 @@ var rbacPodExec = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	Reads: []string{"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		evalBound(inv, r, boundQuery{
 			accesses: []access{{verbs: []string{"create", "get"}, groups: coreGroup, resources: []string{"pods/exec", "pods/attach", "pods/portforward"}}},

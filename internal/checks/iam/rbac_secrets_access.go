@@ -36,6 +36,7 @@ var rbacSecretsAccess = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	Reads: []string{"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		evalBound(inv, r, boundQuery{
 			accesses:    []access{{verbs: []string{"get", "list", "watch"}, groups: coreGroup, resources: []string{"secrets"}, anyName: true}},

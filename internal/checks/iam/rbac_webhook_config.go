@@ -35,6 +35,7 @@ var rbacWebhookConfig = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	Reads: []string{"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		evalBound(inv, r, boundQuery{accesses: []access{{
 			verbs:  []string{"create", "update", "patch", "delete", "deletecollection"},

@@ -42,6 +42,8 @@ var rbacWildcards = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	// Rule content only: whether a role is bound does not change what is reported.
+	Reads: []string{"Role", "ClusterRole"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		for _, role := range inventory.RBACOf(inv).Roles {
 			if role.Object == nil || inventory.IsExemptRoleName(role.Name, r.Config.RBACExempt) {

@@ -42,6 +42,7 @@ var saTokenMount = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	Reads: append([]string{"ServiceAccount", "RoleBinding", "ClusterRoleBinding"}, check.WorkloadKinds...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		accounts := indexServiceAccounts(inv)
 		grants := indexSAGrants(inv)

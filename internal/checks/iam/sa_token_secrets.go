@@ -50,6 +50,7 @@ var saTokenSecrets = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	Reads: []string{"Secret", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		var grants *saGrants
 		var roles *tokenSecretRoles

@@ -54,6 +54,8 @@ var imageSignatureVerification = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	// The inv.Objects loop only looks for optional policy CRDs (Kyverno, Sigstore, Gatekeeper).
+	Reads: []string{"Node", "Namespace", "ValidatingWebhookConfiguration"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		type gap struct {
 			obj  *inventory.Object

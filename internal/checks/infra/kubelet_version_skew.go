@@ -44,6 +44,7 @@ var kubeletVersionSkew = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	Reads: []string{"Node"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		type nodeVersion struct {
 			o            *inventory.Object

@@ -43,6 +43,7 @@ var namespacePSAEnforce = &check.Check{
 		},
 		SystemNamespaces: check.ExemptSystemNamespaces,
 	},
+	Reads: append([]string{"Namespace"}, check.WorkloadKinds...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		var workloads map[string][]inventory.PodSpecRef
 		for _, o := range inv.OfKind("Namespace") {

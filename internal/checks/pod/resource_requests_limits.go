@@ -37,6 +37,7 @@ var resourceRequestsLimits = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	Reads: append([]string{"LimitRange"}, check.WorkloadKinds...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		defaults := limitRangeDefaults(inv)
 		for _, p := range inv.PodSpecs() {

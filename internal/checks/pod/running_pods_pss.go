@@ -47,6 +47,7 @@ var runningPodsPSS = &check.Check{
 		},
 		SystemNamespaces: check.ExemptSystemNamespaces,
 	},
+	Reads: []string{"Namespace", "Pod"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		type nsPolicy struct {
 			enforce psaapi.LevelVersion

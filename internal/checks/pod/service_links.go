@@ -33,6 +33,7 @@ var serviceLinks = &check.Check{
 		},
 		SystemNamespaces: check.SkipSystemNamespaces,
 	},
+	Reads: append([]string{"Service"}, check.WorkloadKinds...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		services := map[string]int{}
 		for _, o := range inv.OfKind("Service") {

@@ -57,6 +57,7 @@ var runtimeSensorCoverage = &check.Check{
 		},
 		SystemNamespaces: check.CheckSystemNamespaces,
 	},
+	Reads: []string{"Node", "DaemonSet"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		nodes := linuxEC2Nodes(inv)
 		if len(nodes) == 0 {
