@@ -17,10 +17,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 
 	"github.com/eksguard/eksguard/internal/inventory"
 )
@@ -91,6 +94,13 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 	}
 	c := &collector{opts: opts, cluster: cluster}
 	cfg.WarningHandler = warningLogger{c}
+	// client-go logs through the context's logger (throttling notices, ...): to the debug
+	// log, never to stderr, where it would break machine-readable output.
+	logger := logr.Discard()
+	if opts.Debugf != nil {
+		logger = funcr.New(func(prefix, args string) { c.debugf("client-go: %s %s", prefix, args) }, funcr.Options{})
+	}
+	ctx = klog.NewContext(ctx, logger)
 	if c.dyn, err = dynamic.NewForConfig(cfg); err != nil {
 		return nil, fmt.Errorf("dynamic client: %w", err)
 	}

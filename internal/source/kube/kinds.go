@@ -25,6 +25,9 @@ type wanted struct {
 	// kind is the kind; empty means every kind of the group (Gatekeeper constraints are one
 	// CRD per ConstraintTemplate).
 	kind string
+	// resource is the kind's plural resource name, for the RBAC test against
+	// deploy/clusterrole.yaml (discovery supplies the real one); typed kinds leave it empty.
+	resource string
 	// builtin kinds are part of Kubernetes: not serving them is a gap. Custom resources whose
 	// CRD is not installed simply have no objects.
 	builtin bool
@@ -38,44 +41,44 @@ var legacyGroups = map[string]bool{"extensions": true}
 // OfKind with a group test). Keep in step with the checks; deploy/clusterrole.yaml grants
 // exactly these plus the typed kinds.
 var customKinds = []wanted{
-	{groups: []string{"networking.k8s.io"}, kind: "IngressClass", builtin: true},
+	{groups: []string{"networking.k8s.io"}, kind: "IngressClass", resource: "ingressclasses", builtin: true},
 	// Network policy engines (EKS-NET-*, EKS-IR-001).
-	{groups: []string{"policy.networking.k8s.io"}, kind: "AdminNetworkPolicy"},
-	{groups: []string{"policy.networking.k8s.io"}, kind: "BaselineAdminNetworkPolicy"},
+	{groups: []string{"policy.networking.k8s.io"}, kind: "AdminNetworkPolicy", resource: "adminnetworkpolicies"},
+	{groups: []string{"policy.networking.k8s.io"}, kind: "BaselineAdminNetworkPolicy", resource: "baselineadminnetworkpolicies"},
 	// The Calico API server's projectcalico.org serves the same policies as the CRDs in
 	// crd.projectcalico.org; the first one served is read, so none is counted twice.
-	{groups: []string{"projectcalico.org", "crd.projectcalico.org"}, kind: "GlobalNetworkPolicy"},
-	{groups: []string{"cilium.io"}, kind: "CiliumClusterwideNetworkPolicy"},
+	{groups: []string{"projectcalico.org", "crd.projectcalico.org"}, kind: "GlobalNetworkPolicy", resource: "globalnetworkpolicies"},
+	{groups: []string{"cilium.io"}, kind: "CiliumClusterwideNetworkPolicy", resource: "ciliumclusterwidenetworkpolicies"},
 	// Load balancers, gateways, certificates (EKS-NET-*).
-	{groups: []string{"elbv2.k8s.aws"}, kind: "IngressClassParams"},
-	{groups: []string{"eks.amazonaws.com"}, kind: "IngressClassParams"},
-	{groups: []string{"gateway.networking.k8s.io"}, kind: "Gateway"},
-	{groups: []string{"cert-manager.io"}, kind: "Issuer"},
-	{groups: []string{"cert-manager.io"}, kind: "ClusterIssuer"},
-	{groups: []string{"awspca.cert-manager.io"}, kind: "AWSPCAIssuer"},
-	{groups: []string{"awspca.cert-manager.io"}, kind: "AWSPCAClusterIssuer"},
-	{groups: []string{"appmesh.k8s.aws"}, kind: "VirtualNode"},
-	{groups: []string{"appmesh.k8s.aws"}, kind: "VirtualGateway"},
+	{groups: []string{"elbv2.k8s.aws"}, kind: "IngressClassParams", resource: "ingressclassparams"},
+	{groups: []string{"eks.amazonaws.com"}, kind: "IngressClassParams", resource: "ingressclassparams"},
+	{groups: []string{"gateway.networking.k8s.io"}, kind: "Gateway", resource: "gateways"},
+	{groups: []string{"cert-manager.io"}, kind: "Issuer", resource: "issuers"},
+	{groups: []string{"cert-manager.io"}, kind: "ClusterIssuer", resource: "clusterissuers"},
+	{groups: []string{"awspca.cert-manager.io"}, kind: "AWSPCAIssuer", resource: "awspcaissuers"},
+	{groups: []string{"awspca.cert-manager.io"}, kind: "AWSPCAClusterIssuer", resource: "awspcaclusterissuers"},
+	{groups: []string{"appmesh.k8s.aws"}, kind: "VirtualNode", resource: "virtualnodes"},
+	{groups: []string{"appmesh.k8s.aws"}, kind: "VirtualGateway", resource: "virtualgateways"},
 	// Secrets stores (EKS-DATA-010).
-	{groups: []string{"secrets-store.csi.x-k8s.io"}, kind: "SecretProviderClass"},
-	{groups: []string{"external-secrets.io"}, kind: "ExternalSecret"},
-	{groups: []string{"external-secrets.io"}, kind: "SecretStore"},
-	{groups: []string{"external-secrets.io"}, kind: "ClusterSecretStore"},
+	{groups: []string{"secrets-store.csi.x-k8s.io"}, kind: "SecretProviderClass", resource: "secretproviderclasses"},
+	{groups: []string{"external-secrets.io"}, kind: "ExternalSecret", resource: "externalsecrets"},
+	{groups: []string{"external-secrets.io"}, kind: "SecretStore", resource: "secretstores"},
+	{groups: []string{"external-secrets.io"}, kind: "ClusterSecretStore", resource: "clustersecretstores"},
 	// Policy engines (EKS-CMP-*, EKS-IMG-*, EKS-NET-*).
-	{groups: []string{"kyverno.io"}, kind: "ClusterPolicy"},
-	{groups: []string{"kyverno.io"}, kind: "Policy"},
-	{groups: []string{"policies.kyverno.io"}, kind: "ValidatingPolicy"},
-	{groups: []string{"policies.kyverno.io"}, kind: "ImageValidatingPolicy"},
-	{groups: []string{"policy.sigstore.dev"}, kind: "ClusterImagePolicy"},
-	{groups: []string{"templates.gatekeeper.sh"}, kind: "ConstraintTemplate"},
-	{groups: []string{"constraints.gatekeeper.sh"}},
+	{groups: []string{"kyverno.io"}, kind: "ClusterPolicy", resource: "clusterpolicies"},
+	{groups: []string{"kyverno.io"}, kind: "Policy", resource: "policies"},
+	{groups: []string{"policies.kyverno.io"}, kind: "ValidatingPolicy", resource: "validatingpolicies"},
+	{groups: []string{"policies.kyverno.io"}, kind: "ImageValidatingPolicy", resource: "imagevalidatingpolicies"},
+	{groups: []string{"policy.sigstore.dev"}, kind: "ClusterImagePolicy", resource: "clusterimagepolicies"},
+	{groups: []string{"templates.gatekeeper.sh"}, kind: "ConstraintTemplate", resource: "constrainttemplates"},
+	{groups: []string{"constraints.gatekeeper.sh"}, resource: "*"},
 	// GitOps (EKS-CMP-003).
-	{groups: []string{"argoproj.io"}, kind: "Application"},
-	{groups: []string{"kustomize.toolkit.fluxcd.io"}, kind: "Kustomization"},
-	{groups: []string{"source.toolkit.fluxcd.io"}, kind: "GitRepository"},
-	{groups: []string{"source.toolkit.fluxcd.io"}, kind: "OCIRepository"},
-	{groups: []string{"source.toolkit.fluxcd.io"}, kind: "HelmRepository"},
-	{groups: []string{"source.toolkit.fluxcd.io"}, kind: "Bucket"},
+	{groups: []string{"argoproj.io"}, kind: "Application", resource: "applications"},
+	{groups: []string{"kustomize.toolkit.fluxcd.io"}, kind: "Kustomization", resource: "kustomizations"},
+	{groups: []string{"source.toolkit.fluxcd.io"}, kind: "GitRepository", resource: "gitrepositories"},
+	{groups: []string{"source.toolkit.fluxcd.io"}, kind: "OCIRepository", resource: "ocirepositories"},
+	{groups: []string{"source.toolkit.fluxcd.io"}, kind: "HelmRepository", resource: "helmrepositories"},
+	{groups: []string{"source.toolkit.fluxcd.io"}, kind: "Bucket", resource: "buckets"},
 }
 
 // Wanted lists the kinds Collect reads: the typed kinds (minus legacy groups) and the
