@@ -124,7 +124,36 @@ type Status string
 // Finding statuses.
 const (
 	StatusFail Status = "fail"
+	// StatusExcepted marks a finding an exception covers (an exceptions-file entry or an
+	// eksguard.io/ignore annotation): reported, never failing the run or its control.
+	StatusExcepted Status = "excepted"
 )
+
+// ExceptionRef names the exception that covers an excepted finding.
+type ExceptionRef struct {
+	// Source is "file:line" of the exceptions-file entry or of the eksguard.io/ignore
+	// annotation; for an annotation on a live object without a file, the object's k8s:// URI.
+	Source string `json:"source"`
+	// Type is "file" (an exceptions file) or "annotation" (eksguard.io/ignore on the object).
+	Type string `json:"type"`
+	// Justification is the entry's justification or the annotation's reason.
+	Justification string `json:"justification"`
+	// Owner and Expires (YYYY-MM-DD) are set for exceptions-file entries.
+	Owner   string `json:"owner,omitempty"`
+	Expires string `json:"expires,omitempty"`
+}
+
+// Exception types (ExceptionRef.Type).
+const (
+	ExceptionFile       = "file"
+	ExceptionAnnotation = "annotation"
+)
+
+// Excepter decides which findings an exception covers (internal/exception implements it).
+// Except is called concurrently, once per finding, with the object the finding is about.
+type Excepter interface {
+	Except(obj *inventory.Object, f *Finding) *ExceptionRef
+}
 
 // Finding is one failed check on one object field.
 type Finding struct {
@@ -142,8 +171,14 @@ type Finding struct {
 	// Live describes a live object: its cluster, resource version and what manages it.
 	Live *inventory.LiveRef `json:"live,omitempty"`
 	// Exempt marks findings in system namespaces that PSS checks report for visibility only.
-	Exempt      bool   `json:"exempt,omitempty"`
-	Remediation string `json:"remediation"`
+	Exempt bool `json:"exempt,omitempty"`
+	// Exception names the exception that covers the finding when Status is excepted.
+	Exception   *ExceptionRef `json:"exception,omitempty"`
+	Remediation string        `json:"remediation"`
 
 	seq int // source order of the object, for a stable sort of file-less objects
 }
+
+// Fails reports whether the finding counts against its control and the --fail-on gate:
+// its status is fail and it is not exempt. Severity thresholds are the caller's.
+func (f *Finding) Fails() bool { return f.Status == StatusFail && !f.Exempt }

@@ -29,6 +29,8 @@ type Config struct {
 	ApprovedRegistries []string
 	// RBACExempt adds Role/ClusterRole names to RBAC_EXEMPT.
 	RBACExempt []string
+	// Exceptions, when set, marks the findings it covers as excepted (StatusExcepted).
+	Exceptions Excepter
 }
 
 // IsSystemNamespace reports whether ns is in SYSTEM_NAMESPACES.
@@ -80,6 +82,11 @@ func (r *Reporter) FailWith(obj *inventory.Object, path fieldpath.Path, sev Seve
 	} else {
 		f.Resource = obj.URI()
 	}
+	if r.Config.Exceptions != nil {
+		if ref := r.Config.Exceptions.Except(obj, &f); ref != nil {
+			f.Status, f.Exception = StatusExcepted, ref
+		}
+	}
 	r.findings = append(r.findings, f)
 }
 
@@ -96,7 +103,7 @@ type Result struct {
 	Check *Check
 	// Evaluated counts the objects the check assessed; zero means nothing it applies to.
 	Evaluated int
-	// Failed counts its findings that are neither exempt nor info.
+	// Failed counts its findings that fail (neither exempt nor excepted) above info.
 	Failed int
 	// Gap is true when the check reads data the scan could not collect: it is reported as
 	// not evaluated and its findings are dropped (a check that looks for something missing,
@@ -173,8 +180,8 @@ func Evaluate(ctx context.Context, inv *inventory.Inventory, checks []*Check, cf
 			out.Results[i] = res
 			continue
 		}
-		for _, f := range r.findings {
-			if !f.Exempt && f.Severity > Info {
+		for i := range r.findings {
+			if r.findings[i].Fails() && r.findings[i].Severity > Info {
 				res.Failed++
 			}
 		}

@@ -93,6 +93,12 @@ func (inv *Inventory) Errors() int {
 	return n
 }
 
+// SortProblems puts problems in report order (file, line, column, message), for problems
+// added after Seal (exception annotations and expiries found while a scan runs).
+func SortProblems(ps []Problem) {
+	sort.SliceStable(ps, func(i, j int) bool { return problemLess(ps[i], ps[j]) })
+}
+
 func problemLess(a, b Problem) bool {
 	if a.Position.File != b.Position.File {
 		return a.Position.File < b.Position.File
