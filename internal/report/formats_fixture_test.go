@@ -78,7 +78,8 @@ func finding(c *check.Check, obj inventory.ObjectRef, path string, pos inventory
 // formatsReport is one small report with every case the SARIF, JUnit and Markdown formats
 // treat differently: a plain manifest finding, a rendered one whose template line is known
 // and one whose line is not, standard input, an absolute path with a space, a live object,
-// an exempt finding in kube-system, an info finding, text that needs escaping, passing,
+// an exempt finding in kube-system, findings excepted by an exceptions file and by an
+// annotation, an info finding, text that needs escaping, passing,
 // not-applicable and not-evaluated checks, input errors and warnings, and a coverage gap.
 func formatsReport(t testing.TB) *Report {
 	t.Helper()
@@ -108,6 +109,15 @@ func formatsReport(t testing.TB) *Report {
 		"spec.template.spec.containers[1].securityContext.privileged", inventory.Position{File: "k8s/system.yaml", Line: 40, Column: 9},
 		`container containers[1] "aws-vpc-cni" runs privileged`)
 	exempt.Exempt = true
+	excFile := finding(pod004, deploy("shop", "frontend"), "spec.template.spec.hostNetwork",
+		inventory.Position{File: "k8s/app.yaml", Line: 18, Column: 7}, "pod uses the host network")
+	excFile.Status = check.StatusExcepted
+	excFile.Exception = &check.ExceptionRef{Source: ".eksguard.yaml:14", Type: check.ExceptionFile,
+		Justification: "legacy load balancer needs host ports", Owner: "team-shop", Expires: "2027-03-31"}
+	excAnn := finding(img002, deploy("shop", "frontend"), container+".image",
+		inventory.Position{File: "k8s/app.yaml", Line: 20, Column: 16}, `container containers[0] "web" uses image "nginx:1.27" without a digest`)
+	excAnn.Status = check.StatusExcepted
+	excAnn.Exception = &check.ExceptionRef{Source: "k8s/app.yaml:6", Type: check.ExceptionAnnotation, Justification: "rebuilt nightly"}
 	live := finding(pod025, inventory.ObjectRef{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "prod", Name: "api", UID: "0b5c8f2e-3d1a-4c49-9d7e-1f2a3b4c5d6e"},
 		container+".resources.limits.memory", inventory.Position{}, `container containers[0] "api" sets no memory limit`)
 	live.Resource = live.Object.URI()
@@ -146,7 +156,7 @@ func formatsReport(t testing.TB) *Report {
 		Inputs:      []string{"-", "/srv/manifests", "charts/web", "k8s/", "cluster prod-eks"},
 		Inventory:   inv,
 		Results:     results,
-		Findings:    []check.Finding{stdin, info, rendered, unmapped, privileged, exempt, live},
+		Findings:    []check.Finding{stdin, info, rendered, unmapped, excFile, excAnn, privileged, exempt, live},
 		Scores:      check.ComputeScores(results, nil, cat.SectionIDs(), cat.SectionTitle, check.AllFrameworks),
 		FailOn:      &high,
 	})

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/eksguard/eksguard/internal/check"
@@ -126,9 +127,17 @@ type sarifLogical struct {
 }
 
 type sarifSuppression struct {
-	Kind          string `json:"kind"`
-	Status        string `json:"status"`
-	Justification string `json:"justification"`
+	Kind          string                 `json:"kind"`
+	Status        string                 `json:"status"`
+	Justification string                 `json:"justification"`
+	Location      *sarifLocation         `json:"location,omitempty"`
+	Properties    *sarifSuppressionProps `json:"properties,omitempty"`
+}
+
+type sarifSuppressionProps struct {
+	Owner   string `json:"owner,omitempty"`
+	Expires string `json:"expires,omitempty"`
+	Source  string `json:"source,omitempty"`
 }
 
 type sarifNotification struct {
@@ -263,12 +272,49 @@ func fillSARIFResult(res *sarifResult, f *check.Finding, ruleIndex int) {
 		res.Locations = append(res.Locations, sarifLocation{LogicalLocations: []sarifLogical{
 			{Name: f.Object.Name, FullyQualifiedName: name, Kind: "resource"}}})
 	}
-	if f.Exempt {
-		res.Suppressions = sarifExempt
+	switch {
+	case f.Exception != nil && f.Exempt:
+		res.Suppressions = []sarifSuppression{sarifExempt, sarifExcepted(f.Exception)}
+	case f.Exception != nil:
+		res.Suppressions = []sarifSuppression{sarifExcepted(f.Exception)}
+	case f.Exempt:
+		res.Suppressions = sarifExemptOnly
 	}
 }
 
-var sarifExempt = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: "system namespace"}}
+// sarifExempt suppresses a finding a PSS check reports in a system namespace for visibility.
+var (
+	sarifExempt     = sarifSuppression{Kind: "external", Status: "accepted", Justification: "system namespace"}
+	sarifExemptOnly = []sarifSuppression{sarifExempt}
+)
+
+// sarifExcepted suppresses an excepted finding: inSource for an eksguard.io/ignore
+// annotation in the manifest, external for an exceptions-file entry, located at the entry or
+// annotation when it is in a file.
+func sarifExcepted(e *check.ExceptionRef) sarifSuppression {
+	sup := sarifSuppression{Kind: "external", Status: "accepted", Justification: e.Justification,
+		Properties: &sarifSuppressionProps{Owner: e.Owner, Expires: e.Expires, Source: e.Source}}
+	if e.Type == check.ExceptionAnnotation {
+		sup.Kind = "inSource"
+	}
+	if file, line, ok := sarifSplitSource(e.Source); ok {
+		sup.Location = &sarifLocation{PhysicalLocation: sarifPhysicalOf(inventory.Position{File: file, Line: line})}
+	}
+	return sup
+}
+
+// sarifSplitSource reads "file:line"; a k8s:// URI or any other source has no file.
+func sarifSplitSource(src string) (string, int, bool) {
+	i := strings.LastIndexByte(src, ':')
+	if i <= 0 || strings.Contains(src, "://") {
+		return "", 0, false
+	}
+	line, err := strconv.Atoi(src[i+1:])
+	if err != nil || line < 1 {
+		return "", 0, false
+	}
+	return src[:i], line, true
+}
 
 // sarifResourceName names an object without a file: its k8s:// URI or AWS ARN as the
 // finding carries it, else the URI of its reference.

@@ -220,6 +220,19 @@ func TestSARIFRulesAndResults(t *testing.T) {
 		t.Errorf("a failing finding is suppressed: %+v", s)
 	}
 
+	fileExc := byObject["shop/Deployment/frontend EKS-POD-004"].Suppressions
+	if len(fileExc) != 1 || fileExc[0].Kind != "external" || fileExc[0].Justification != "legacy load balancer needs host ports" ||
+		fileExc[0].Properties == nil || fileExc[0].Properties.Owner != "team-shop" || fileExc[0].Properties.Expires != "2027-03-31" ||
+		fileExc[0].Location == nil || fileExc[0].Location.PhysicalLocation.ArtifactLocation.URI != ".eksguard.yaml" ||
+		fileExc[0].Location.PhysicalLocation.Region.StartLine != 14 {
+		t.Errorf("exceptions-file suppression %+v", fileExc)
+	}
+	annExc := byObject["shop/Deployment/frontend EKS-IMG-002"].Suppressions
+	if len(annExc) != 1 || annExc[0].Kind != "inSource" || annExc[0].Justification != "rebuilt nightly" ||
+		annExc[0].Location == nil || annExc[0].Location.PhysicalLocation.Region.StartLine != 6 {
+		t.Errorf("annotation suppression %+v", annExc)
+	}
+
 	inv := run.Invocations[0]
 	if inv.ExecutionSuccessful {
 		t.Error("executionSuccessful with an input error")
@@ -240,7 +253,7 @@ func TestSARIFRulesAndResults(t *testing.T) {
 
 func TestSARIFFingerprintIsStable(t *testing.T) {
 	r := formatsReport(t)
-	base := r.Findings[4] // shop/Deployment/frontend privileged
+	base := r.Findings[6] // shop/Deployment/frontend privileged
 	fp := sarifFingerprint(&base)
 
 	moved := base
@@ -271,6 +284,22 @@ func TestSARIFFingerprintIsStable(t *testing.T) {
 	b.Object.Namespace, b.Object.Name = "a", "bc"
 	if sarifFingerprint(&a) == sarifFingerprint(&b) {
 		t.Error("fingerprint runs fields together")
+	}
+}
+
+func TestSARIFSplitSource(t *testing.T) {
+	for src, want := range map[string]string{
+		".eksguard.yaml:14":         ".eksguard.yaml 14 true",
+		"C:/repo/x.yaml:3":          "C:/repo/x.yaml 3 true",
+		"k8s://prod/Deployment/api": " 0 false",
+		"x.yaml":                    " 0 false",
+		"x.yaml:0":                  " 0 false",
+		":5":                        " 0 false",
+	} {
+		file, line, ok := sarifSplitSource(src)
+		if got := fmt.Sprint(file, " ", line, " ", ok); got != want {
+			t.Errorf("%q: %s, want %s", src, got, want)
+		}
 	}
 }
 
