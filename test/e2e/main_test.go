@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -132,6 +133,12 @@ func findingsIn(fs []check.Finding, ns string) []check.Finding {
 		}
 	}
 	return out
+}
+
+// jsonOf renders v as JSON, which Apply reads like YAML.
+func jsonOf(v any) (string, error) {
+	data, err := json.Marshal(v)
+	return string(data), err
 }
 
 func names(objs []*inventory.Object) string {

@@ -81,6 +81,7 @@ func Start() (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start kube-apiserver and etcd: %w", err)
 	}
+	cfg.WarningHandler = rest.NoWarnings{} // the objects tests create may draw warnings
 	e := &Env{Config: cfg, env: te}
 	if e.Client, err = kubernetes.NewForConfig(cfg); err == nil {
 		e.Dynamic, err = dynamic.NewForConfig(cfg)
