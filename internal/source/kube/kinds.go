@@ -196,8 +196,8 @@ func (c *collector) resolve(ctx context.Context, cfg *rest.Config) ([]target, []
 		case discoveryErr != nil:
 			gaps = append(gaps, c.discoveryGap(w.kind, gk.String(), discoveryErr))
 		case w.builtin:
-			gaps = append(gaps, inventory.Gap{Kind: w.kind, Resource: gk.String(), Namespace: c.opts.Namespace,
-				Reason: inventory.GapNotFound, Message: "the API server does not serve " + gk.String()})
+			gaps = append(gaps, inventory.Gap{Kind: w.kind, Resource: gk.String(), Reason: inventory.GapNotFound,
+				Message: "the API server does not serve " + gk.String()})
 		default:
 			c.debugf("%s is not installed (no CRD): no such objects", gk.String())
 		}
@@ -207,7 +207,7 @@ func (c *collector) resolve(ctx context.Context, cfg *rest.Config) ([]target, []
 }
 
 func (c *collector) discoveryGap(kind, resource string, err error) inventory.Gap {
-	return inventory.Gap{Kind: kind, Resource: resource, Namespace: c.opts.Namespace, Reason: inventory.GapError,
+	return inventory.Gap{Kind: kind, Resource: resource, Reason: inventory.GapError,
 		Message: "discovery failed: " + err.Error()}
 }
 
