@@ -2,12 +2,11 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/eksguard/eksguard/internal/check"
 	"github.com/eksguard/eksguard/internal/inventory"
@@ -39,15 +38,23 @@ func JUnit(w io.Writer, r *Report, _ Options) error {
 		sectionAt[s] = i
 	}
 	type suite struct {
-		findings                 []int32 // indices in r.Findings, by check then report order
+		checks                   []int // indices in docs.list, in its order
 		passed, notEvaluated     []*checkDoc
 		tests, failures, skipped int
 	}
 	suites := make([]suite, len(sections))
+	for c, d := range docs.list {
+		s := &suites[sectionAt[d.Section]]
+		s.checks = append(s.checks, c)
+	}
+	// byCheck holds the findings of each check in report order: a suite lists its checks'
+	// findings check by check without sorting the findings.
+	byCheck := make([][]int32, len(docs.list))
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		s := &suites[sectionAt[docs.get(f.CheckID).Section]]
-		s.findings = append(s.findings, int32(i))
+		c := docs.index(f.CheckID)
+		byCheck[c] = append(byCheck[c], int32(i))
+		s := &suites[sectionAt[docs.list[c].Section]]
 		s.tests++
 		switch {
 		case !f.Fails():
@@ -101,14 +108,13 @@ func JUnit(w io.Writer, r *Report, _ Options) error {
 		if s.tests == 0 {
 			continue
 		}
-		sort.SliceStable(s.findings, func(a, b int) bool {
-			return docs.index(r.Findings[s.findings[a]].CheckID) < docs.index(r.Findings[s.findings[b]].CheckID)
-		})
 		j.start("testsuite", "name", sectionTitles[id], "tests", strconv.Itoa(s.tests), "failures", strconv.Itoa(s.failures), "errors", "0",
 			"skipped", strconv.Itoa(s.skipped), "time", "0")
 		j.properties(r, id)
-		for _, fi := range s.findings {
-			j.finding(&r.Findings[fi], docs.get(r.Findings[fi].CheckID))
+		for _, c := range s.checks {
+			for _, fi := range byCheck[c] {
+				j.finding(&r.Findings[fi], docs.list[c])
+			}
 		}
 		for _, d := range s.passed {
 			j.start("testcase", "name", d.Title, "classname", d.ID, "time", "0")
@@ -148,10 +154,13 @@ func JUnit(w io.Writer, r *Report, _ Options) error {
 	return j.err
 }
 
-// junitWriter writes XML tokens and keeps the first error.
+// junitWriter writes XML tokens and keeps the first error. attrs and body are reused for
+// every element, so a testcase costs no allocation for them.
 type junitWriter struct {
-	enc *xml.Encoder
-	err error
+	enc   *xml.Encoder
+	err   error
+	attrs []xml.Attr
+	body  bytes.Buffer
 }
 
 func (j *junitWriter) token(t xml.Token) {
@@ -162,13 +171,12 @@ func (j *junitWriter) token(t xml.Token) {
 
 // start opens an element with attributes given as name, value pairs.
 func (j *junitWriter) start(name string, attrs ...string) {
-	el := xml.StartElement{Name: xml.Name{Local: name}}
-	if len(attrs) > 0 {
-		el.Attr = make([]xml.Attr, 0, len(attrs)/2)
-		for i := 0; i+1 < len(attrs); i += 2 {
-			el.Attr = append(el.Attr, xml.Attr{Name: xml.Name{Local: attrs[i]}, Value: attrs[i+1]})
-		}
+	// EncodeToken does not keep the attributes, so one slice serves every element.
+	el := xml.StartElement{Name: xml.Name{Local: name}, Attr: j.attrs[:0]}
+	for i := 0; i+1 < len(attrs); i += 2 {
+		el.Attr = append(el.Attr, xml.Attr{Name: xml.Name{Local: attrs[i]}, Value: attrs[i+1]})
 	}
+	j.attrs = el.Attr
 	j.token(el)
 }
 
@@ -178,6 +186,13 @@ func (j *junitWriter) end(name string) { j.token(xml.EndElement{Name: xml.Name{L
 func (j *junitWriter) leaf(name, text string, attrs ...string) {
 	j.start(name, attrs...)
 	j.token(xml.CharData(text))
+	j.end(name)
+}
+
+// leafBody writes an element holding j.body.
+func (j *junitWriter) leafBody(name string, attrs ...string) {
+	j.start(name, attrs...)
+	j.token(xml.CharData(j.body.Bytes()))
 	j.end(name)
 }
 
@@ -200,33 +215,32 @@ func (j *junitWriter) finding(f *check.Finding, d *checkDoc) {
 		name += ": " + string(f.Path)
 	}
 	j.start("testcase", "name", name, "classname", f.CheckID, "time", "0")
-	body := junitFindingText(f, d)
+	j.body.Reset()
+	writeJUnitFindingText(&j.body, f, d)
 	switch {
 	case f.Exception != nil:
-		j.leaf("skipped", body, "message", "excepted ("+exceptionText(f.Exception)+"): "+f.Message)
+		j.leafBody("skipped", "message", "excepted ("+exceptionText(f.Exception)+"): "+f.Message)
 	case f.Exempt:
-		j.leaf("skipped", body, "message", "exempt (system namespace, reported for visibility only): "+f.Message)
+		j.leafBody("skipped", "message", "exempt (system namespace, reported for visibility only): "+f.Message)
 	case !f.Fails():
-		j.leaf("skipped", body, "message", string(f.Status)+": "+f.Message)
+		j.leafBody("skipped", "message", string(f.Status)+": "+f.Message)
 	case f.Severity > check.Info:
-		j.leaf("failure", body, "message", f.Message, "type", f.Severity.String())
+		j.leafBody("failure", "message", f.Message, "type", f.Severity.String())
 	default:
-		j.leaf("system-out", body)
+		j.leafBody("system-out")
 	}
 	j.end("testcase")
 }
 
-// junitFindingText is the body of a failure: what, where, and how to fix it.
-func junitFindingText(f *check.Finding, d *checkDoc) string {
-	var b strings.Builder
-	b.Grow(len(f.Message) + len(d.Remediation) + len(d.DocURL) + 200)
+// writeJUnitFindingText writes the body of a failure: what, where, and how to fix it.
+func writeJUnitFindingText(b *bytes.Buffer, f *check.Finding, d *checkDoc) {
 	b.WriteString(f.Severity.String())
 	b.WriteString(" ")
 	b.WriteString(f.CheckID)
 	b.WriteString(" ")
 	b.WriteString(d.Title)
 	b.WriteString("\nobject: ")
-	b.WriteString(f.Object.String())
+	writeObjectRef(b, f.Object)
 	if loc := locationOfFinding(f); loc != "" {
 		b.WriteString("\nlocation: ")
 		b.WriteString(loc)
@@ -248,7 +262,6 @@ func junitFindingText(f *check.Finding, d *checkDoc) string {
 		b.WriteString("\nReference: ")
 		b.WriteString(d.DocURL)
 	}
-	return b.String()
 }
 
 func (j *junitWriter) problem(p *inventory.Problem) {
@@ -328,4 +341,19 @@ func locationOfFinding(f *check.Finding) string {
 		loc += " (rendered from " + p.RenderedFrom + ")"
 	}
 	return loc
+}
+
+// writeObjectRef writes ref.String() without building the string.
+func writeObjectRef(b *bytes.Buffer, ref inventory.ObjectRef) {
+	if ref.Namespace != "" {
+		b.WriteString(ref.Namespace)
+		b.WriteByte('/')
+	}
+	b.WriteString(ref.Kind)
+	b.WriteByte('/')
+	if ref.Name == "" {
+		b.WriteString("<unnamed>")
+	} else {
+		b.WriteString(ref.Name)
+	}
 }

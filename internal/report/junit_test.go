@@ -502,3 +502,17 @@ func TestXSDSubsetRejects(t *testing.T) {
 		t.Errorf("rejected a valid report: %v", err)
 	}
 }
+
+func TestWriteObjectRefMatchesString(t *testing.T) {
+	for _, ref := range []inventory.ObjectRef{
+		{Kind: "Deployment", Namespace: "shop", Name: "frontend"},
+		{Kind: "ClusterRole", Name: "admin"},
+		{Kind: "Pod"},
+	} {
+		var b bytes.Buffer
+		writeObjectRef(&b, ref)
+		if b.String() != ref.String() {
+			t.Errorf("%q, want %q", b.String(), ref.String())
+		}
+	}
+}
