@@ -30,6 +30,10 @@ const DefaultMaxFileSize = 64 << 20
 // StdinPath is the argument that reads manifests from standard input.
 const StdinPath = "-"
 
+// ExceptionsFileName is the exceptions file (internal/exception.FileName) a directory walk
+// skips: it configures eksguard and is no manifest. Given as a path it is read like any file.
+const ExceptionsFileName = ".eksguard.yaml"
+
 // Options tune Load.
 type Options struct {
 	// MaxFileSize rejects larger files (0 means DefaultMaxFileSize).
@@ -185,6 +189,9 @@ func expand(p string, problems *[]inventory.Problem) []input {
 				return fs.SkipDir
 			}
 			return nil
+		}
+		if d.Name() == ExceptionsFileName {
+			return nil // eksguard's own settings, not a manifest
 		}
 		switch strings.ToLower(filepath.Ext(path)) {
 		case ".yaml", ".yml", ".json":

@@ -266,6 +266,8 @@ func TestDirectoriesStdinAndMissingPaths(t *testing.T) {
 	write("a/two.JSON", `{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"two"}}`)
 	write("a/notes.txt", sa("ignored"))
 	write(".git/x.yaml", sa("hidden"))
+	write(".eksguard.yaml", "exceptions: []\n") // eksguard's exceptions file, not a manifest
+	write("b/.eksguard.yaml", "exceptions: []\n")
 	inv, err := Load(context.Background(), []string{dir, "-", filepath.Join(dir, "missing.yaml")},
 		Options{Stdin: bytes.NewBufferString(sa("stdin"))})
 	if err != nil {
