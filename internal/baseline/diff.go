@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/eksguard/eksguard/internal/check"
@@ -49,6 +50,10 @@ func NewDiff(oldName string, old *Report, newName string, cur *Report, failOn *c
 			}
 		}
 	}
+	// Most severe first; within a severity, report order (file, line, column).
+	for _, fs := range [][]check.Finding{d.NewFindings, d.FixedFindings} {
+		sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity > fs[j].Severity })
+	}
 	if d.NewFindings == nil {
 		d.NewFindings = []check.Finding{}
 	}
@@ -66,7 +71,8 @@ func (d *Diff) WriteJSON(w io.Writer) error {
 	return enc.Encode(d)
 }
 
-// WriteTable writes the new and fixed findings, one line each, and the counts.
+// WriteTable writes the new and fixed findings (most severe first), two lines each, and
+// the counts.
 func (d *Diff) WriteTable(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	section := func(title string, fs []check.Finding) {

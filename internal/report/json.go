@@ -26,6 +26,7 @@ func JSON(w io.Writer, r *Report, _ Options) error {
 		{"summary", r.Summary},
 		{"scores", r.Scores},
 		{"controls", r.Controls},
+		{"exceptions", r.Exceptions},
 	}
 	bw.WriteString("{\n")
 	for _, field := range head {

@@ -7,7 +7,9 @@ import (
 	"io"
 	"sort"
 
+	"github.com/eksguard/eksguard/internal/baseline"
 	"github.com/eksguard/eksguard/internal/check"
+	"github.com/eksguard/eksguard/internal/exception"
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
@@ -26,6 +28,9 @@ type Report struct {
 	Controls      []Control           `json:"controls"`
 	Findings      []check.Finding     `json:"findings"`
 	Problems      []inventory.Problem `json:"inputProblems"`
+	// Exceptions lists every exception of the run (files and annotations) with how many
+	// findings it suppressed, and whether it expired or went unused.
+	Exceptions []exception.Use `json:"exceptions"`
 	// Gaps is data the scan could not collect and the checks that were therefore not evaluated.
 	Gaps []inventory.Gap `json:"coverageGaps"`
 }
@@ -50,6 +55,9 @@ type Input struct {
 	Scores      check.Scores
 	// FailOn is the --fail-on threshold; nil never fails.
 	FailOn *check.Severity
+	// Exceptions and Baseline come from scan.Result.
+	Exceptions []exception.Use
+	Baseline   *baseline.Summary
 }
 
 // Tool names the producer.
@@ -60,17 +68,22 @@ type Tool struct {
 
 // Summary counts the results.
 type Summary struct {
-	// Findings counts non-exempt findings; BySeverity splits them.
+	// Findings counts failing findings (neither exempt nor excepted); BySeverity splits them.
 	Findings   int            `json:"findings"`
 	BySeverity map[string]int `json:"bySeverity"`
 	// Exempt counts findings in system namespaces reported for visibility only.
-	Exempt        int `json:"exempt"`
+	Exempt int `json:"exempt"`
+	// Excepted counts findings an exception covers (status excepted); they never fail.
+	Excepted      int `json:"excepted"`
 	Objects       int `json:"objects"`
 	ChecksRun     int `json:"checksRun"`
 	InputErrors   int `json:"inputErrors"`
 	InputWarnings int `json:"inputWarnings"`
-	// Failed is true when a non-exempt finding is at or above FailOn.
+	// Failed is true when a failing finding is at or above FailOn.
 	Failed bool `json:"failed"`
+	// Baseline counts new, unchanged and fixed findings against --baseline; only new
+	// findings are in the report then.
+	Baseline *baseline.Summary `json:"baseline,omitempty"`
 }
 
 // New assembles a report and its summary.
@@ -83,9 +96,13 @@ func New(in Input) *Report {
 		FailOn:        "none",
 		Scores:        in.Scores,
 		Controls:      []Control{},
+		Exceptions:    in.Exceptions,
 		Findings:      findings,
 		Problems:      inv.Problems,
 		Gaps:          inv.Gaps,
+	}
+	if r.Exceptions == nil {
+		r.Exceptions = []exception.Use{}
 	}
 	if r.Gaps == nil {
 		r.Gaps = []inventory.Gap{}
@@ -103,12 +120,16 @@ func New(in Input) *Report {
 	if failOn != nil {
 		r.FailOn = failOn.String()
 	}
-	s := Summary{BySeverity: map[string]int{}, Objects: len(inv.Objects), ChecksRun: len(in.Results)}
+	s := Summary{BySeverity: map[string]int{}, Objects: len(inv.Objects), ChecksRun: len(in.Results), Baseline: in.Baseline}
 	for _, name := range check.SeverityNames() {
 		s.BySeverity[name] = 0
 	}
 	for _, f := range findings {
-		if f.Exempt {
+		switch {
+		case f.Status == check.StatusExcepted:
+			s.Excepted++
+			continue
+		case f.Exempt:
 			s.Exempt++
 			continue
 		}

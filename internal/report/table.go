@@ -66,7 +66,10 @@ func Table(w io.Writer, r *Report, opts Options) error {
 			loc = "-"
 		}
 		msg := f.Message
-		if f.Exempt {
+		if f.Status == check.StatusExcepted && f.Exception != nil {
+			msg += " (excepted: " + f.Exception.Source + ")"
+			sev = paint(ansiDim, sev)
+		} else if f.Exempt {
 			msg += " (exempt: system namespace)"
 			sev = paint(ansiDim, sev)
 		} else {
@@ -105,9 +108,42 @@ func Table(w io.Writer, r *Report, opts Options) error {
 		}
 		fmt.Fprintln(bw)
 	}
+	writeExceptions(bw, r, paint)
 	writeScores(bw, r, paint)
 	fmt.Fprintln(bw, summaryLine(r))
 	return bw.Flush()
+}
+
+// writeExceptions lists every exception with what it suppressed, flagging expired and
+// unused ones.
+func writeExceptions(w io.Writer, r *Report, paint func(code, s string) string) {
+	if len(r.Exceptions) == 0 {
+		return
+	}
+	fmt.Fprintln(w, paint(ansiBold, "Exceptions"))
+	for _, e := range r.Exceptions {
+		what := e.Selector.String()
+		if e.Type == check.ExceptionAnnotation {
+			what = "annotation on " + inventory.ObjectRef{Namespace: e.Selector.Namespace, Kind: e.Selector.Kind, Name: e.Selector.Name}.String()
+		}
+		line := fmt.Sprintf("  %s  %s  %s", e.Source, e.Check, what)
+		if e.Owner != "" {
+			line += ", owner " + e.Owner
+		}
+		if e.Expires != "" {
+			line += ", until " + e.Expires
+		}
+		switch {
+		case e.Expired:
+			line += ": " + paint(severityColor[check.Medium], "EXPIRED, no longer applies")
+		case e.Unused:
+			line += ": " + paint(severityColor[check.Medium], "unused (suppressed nothing)")
+		default:
+			line += fmt.Sprintf(": %d suppressed", e.Suppressed)
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintln(w)
 }
 
 // writeScores prints passed/evaluated controls per section and framework, and what the
@@ -210,6 +246,12 @@ func summaryLine(r *Report) string {
 	line += fmt.Sprintf(" in %d %s, %d %s run", s.Objects, plural(s.Objects, "object", "objects"), s.ChecksRun, plural(s.ChecksRun, "check", "checks"))
 	if s.Exempt > 0 {
 		line += fmt.Sprintf("; %d exempt", s.Exempt)
+	}
+	if s.Excepted > 0 {
+		line += fmt.Sprintf("; %d excepted", s.Excepted)
+	}
+	if b := s.Baseline; b != nil {
+		line += fmt.Sprintf("; against %s: %d new, %d unchanged (not shown), %d fixed", b.File, b.New, b.Unchanged, b.Fixed)
 	}
 	if s.InputErrors > 0 || s.InputWarnings > 0 {
 		line += fmt.Sprintf("; %d input %s, %d %s", s.InputErrors, plural(s.InputErrors, "error", "errors"), s.InputWarnings, plural(s.InputWarnings, "warning", "warnings"))

@@ -9,8 +9,11 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/eksguard/eksguard/internal/baseline"
 	"github.com/eksguard/eksguard/internal/check"
+	"github.com/eksguard/eksguard/internal/exception"
 	"github.com/eksguard/eksguard/internal/inventory"
 	"github.com/eksguard/eksguard/internal/source/files"
 	"github.com/eksguard/eksguard/spec"
@@ -34,6 +37,26 @@ type Options struct {
 	Config    check.Config
 	// Sources are the data sources this scan has (default ManifestSources).
 	Sources []check.Source
+	// Exceptions, when set, marks the findings exceptions cover as excepted.
+	Exceptions *Exceptions
+	// Baseline, when set, keeps only findings that are not in this earlier report (see
+	// internal/baseline); BaselineFile names it in the summary.
+	Baseline     *baseline.Report
+	BaselineFile string
+}
+
+// Exceptions says where a run's exceptions come from.
+type Exceptions struct {
+	// Files are exceptions files to read (--exceptions), before the discovered ones.
+	Files []string
+	// Discover also reads the .eksguard.yaml files exception.Discover finds for the
+	// inventory's inputs: at the root of each directory scanned, else in the current
+	// directory (files, stdin, a cluster or a snapshot).
+	Discover bool
+	// Inline reads eksguard.io/ignore annotations (--no-inline-exceptions turns it off).
+	Inline bool
+	// Now is the time expiry dates are judged at.
+	Now time.Time
 }
 
 // Result is one scan's outcome.
@@ -46,6 +69,11 @@ type Result struct {
 	// Pending are the selected catalogue checks that could not run.
 	Pending []check.Pending
 	Scores  check.Scores
+	// Exceptions lists every exception of the run with what it suppressed (nil without
+	// Options.Exceptions).
+	Exceptions []exception.Use
+	// Baseline counts new, unchanged and fixed findings (nil without Options.Baseline).
+	Baseline *baseline.Summary
 }
 
 // Files scans manifest paths.
@@ -146,11 +174,38 @@ func EntryReferences(e spec.Entry) check.References {
 	return check.References{Guide: e.Ref("guide"), CISEKS: e.Ref("cis_eks"), CISEKSLegacy: e.Ref("cis_eks_legacy"), PSS: e.Ref("pss")}
 }
 
-// Run runs the selection on an inventory that is already loaded, filters and scores.
+// Run runs the selection on an inventory that is already loaded, applies exceptions,
+// filters, compares with the baseline and scores. Malformed exceptions files are an error;
+// malformed eksguard.io/ignore annotations and expired exceptions are input problems.
 func (s *Selection) Run(ctx context.Context, inv *inventory.Inventory, opts Options) (*Result, error) {
-	out, err := check.Evaluate(ctx, inv, s.Checks, opts.Config)
+	cfg := opts.Config
+	var matcher *exception.Matcher
+	var set *exception.Set
+	if ex := opts.Exceptions; ex != nil {
+		var err error
+		if set, err = loadExceptions(ex, inv.Inputs); err != nil {
+			return nil, err
+		}
+		var problems []inventory.Problem
+		matcher, problems = set.Bind(inv)
+		inv.Report(problems...)
+		inv.Report(set.ExpiryProblems()...)
+		inventory.SortProblems(inv.Problems)
+		cfg.Exceptions = matcher
+	}
+	out, err := check.Evaluate(ctx, inv, s.Checks, cfg)
 	if err != nil {
 		return nil, err
+	}
+	ran := map[string]bool{}
+	for _, r := range out.Results {
+		if !r.Gap {
+			ran[r.Check.ID] = true
+		}
+	}
+	var uses []exception.Use
+	if matcher != nil {
+		uses = matcher.Uses(out.Findings, ran)
 	}
 	kept := out.Findings[:0]
 	for _, f := range out.Findings {
@@ -161,14 +216,24 @@ func (s *Selection) Run(ctx context.Context, inv *inventory.Inventory, opts Opti
 	if opts.Namespace != "" {
 		// Score what is reported: failures outside the namespace do not fail its controls.
 		failed := map[string]int{}
-		for _, f := range kept {
-			if !f.Exempt && f.Severity > check.Info {
-				failed[f.CheckID]++
+		for i := range kept {
+			if kept[i].Fails() && kept[i].Severity > check.Info {
+				failed[kept[i].CheckID]++
 			}
 		}
 		for i := range out.Results {
 			out.Results[i].Failed = failed[out.Results[i].Check.ID]
 		}
+	}
+	var base *baseline.Summary
+	if opts.Baseline != nil {
+		// A baseline finding counts as fixed only if this run could have reported it.
+		c := baseline.Compare(opts.Baseline.Findings, kept, func(f *check.Finding) bool {
+			return ran[f.CheckID] && f.Severity >= opts.MinSeverity && KeepNamespace(f.Object, opts.Namespace)
+		})
+		kept = c.Kept
+		sum := c.Summary(opts.BaselineFile)
+		base = &sum
 	}
 	cat, err := spec.Load()
 	if err != nil {
@@ -179,7 +244,25 @@ func (s *Selection) Run(ctx context.Context, inv *inventory.Inventory, opts Opti
 		frameworks = check.AllFrameworks
 	}
 	scores := check.ComputeScores(out.Results, s.Pending, cat.SectionIDs(), cat.SectionTitle, frameworks)
-	return &Result{Inventory: inv, Checks: s.Checks, Results: out.Results, Findings: kept, Pending: s.Pending, Scores: scores}, nil
+	return &Result{Inventory: inv, Checks: s.Checks, Results: out.Results, Findings: kept, Pending: s.Pending, Scores: scores,
+		Exceptions: uses, Baseline: base}, nil
+}
+
+// loadExceptions reads the exceptions files of a run: the given ones, then the discovered.
+func loadExceptions(ex *Exceptions, inputs []string) (*exception.Set, error) {
+	cat, err := exception.DefaultCatalogue()
+	if err != nil {
+		return nil, err
+	}
+	files := slices.Clone(ex.Files)
+	if ex.Discover {
+		files = append(files, exception.Discover(inputs)...)
+	}
+	entries, err := exception.LoadFiles(files, cat)
+	if err != nil {
+		return nil, fmt.Errorf("invalid exceptions:\n%w", err)
+	}
+	return exception.New(entries, exception.Options{Now: ex.Now, Inline: ex.Inline, Catalogue: cat}), nil
 }
 
 // clusterScoped lists the cluster-scoped kinds the checks report on.
