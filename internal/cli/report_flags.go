@@ -5,10 +5,13 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/eksguard/eksguard/internal/baseline"
 	"github.com/eksguard/eksguard/internal/check"
+	"github.com/eksguard/eksguard/internal/exception"
 	"github.com/eksguard/eksguard/internal/report"
 	"github.com/eksguard/eksguard/internal/scan"
 	"github.com/eksguard/eksguard/internal/version"
@@ -27,12 +30,19 @@ type reportOptions struct {
 	frameworks []string
 	noColor    bool
 	config     check.Config
+	// Exceptions and baselines (internal/exception, internal/baseline).
+	exceptionFiles     []string
+	noInlineExceptions bool
+	baselineFile       string
 
 	// Derived by complete.
 	format report.Format
 	failAt *check.Severity
 	fws    []check.Framework
 	minSev check.Severity
+	// baseline is the --baseline report; now the time exception expiry is judged at.
+	baseline *baseline.Report
+	now      time.Time
 }
 
 func (o *reportOptions) addFlags(f *pflag.FlagSet) {
@@ -50,6 +60,9 @@ func (o *reportOptions) addFlags(f *pflag.FlagSet) {
 	f.StringSliceVar(&o.config.AllowedHostPathPrefixes, "allowed-hostpath-prefixes", nil, "hostPath prefixes EKS-POD-024 accepts (comma-separated)")
 	f.StringSliceVar(&o.config.ApprovedRegistries, "approved-registries", nil, "image registries EKS-IMG-003 accepts, as host[/path] prefixes (comma-separated; default: private ECR and the EKS public ECR paths)")
 	f.StringSliceVar(&o.config.RBACExempt, "rbac-exempt", nil, "more Role/ClusterRole names the RBAC checks treat as exempt (comma-separated)")
+	f.StringArrayVar(&o.exceptionFiles, "exceptions", nil, "exceptions file (repeatable); "+exception.FileName+" at the root of each scanned directory (else in the current directory) is read too")
+	f.BoolVar(&o.noInlineExceptions, "no-inline-exceptions", false, "ignore "+exception.Annotation+" annotations on objects")
+	f.StringVar(&o.baselineFile, "baseline", "", "an earlier JSON report (-o json): report only findings it does not have, and count fixed ones")
 }
 
 // complete validates the flags and derives what the run needs.
@@ -76,6 +89,21 @@ func (o *reportOptions) complete() error {
 	if o.minSev, err = check.ParseSeverity(o.severity); err != nil {
 		return usageError("--severity: %v", err)
 	}
+	o.now = time.Now()
+	if len(o.exceptionFiles) > 0 { // fail before a long collection; the scan reads them again with the discovered ones
+		cat, err := exception.DefaultCatalogue()
+		if err != nil {
+			return err
+		}
+		if _, err := exception.LoadFiles(o.exceptionFiles, cat); err != nil {
+			return usageError("invalid exceptions:\n%v", err)
+		}
+	}
+	if o.baselineFile != "" {
+		if o.baseline, err = baseline.Load(o.baselineFile); err != nil {
+			return usageError("--baseline: %v", err)
+		}
+	}
 	return nil
 }
 
@@ -88,6 +116,10 @@ func (o *reportOptions) scanOptions(namespace string) scan.Options {
 		MinSeverity: o.minSev,
 		Namespace:   namespace,
 		Config:      o.config,
+		Exceptions: &scan.Exceptions{Files: o.exceptionFiles, Discover: true, Inline: !o.noInlineExceptions,
+			Now: o.now},
+		Baseline:     o.baseline,
+		BaselineFile: o.baselineFile,
 	}
 }
 
@@ -96,7 +128,8 @@ func (o *reportOptions) scanOptions(namespace string) scan.Options {
 // otherwise. Coverage gaps are listed in the report and never change the exit code.
 func (o *reportOptions) write(streams IO, inputs []string, res *scan.Result) error {
 	rep := report.New(report.Input{ToolVersion: version.String(), Inputs: inputs, Inventory: res.Inventory,
-		Results: res.Results, Findings: res.Findings, Scores: res.Scores, FailOn: o.failAt})
+		Results: res.Results, Findings: res.Findings, Scores: res.Scores, FailOn: o.failAt,
+		Exceptions: res.Exceptions, Baseline: res.Baseline})
 
 	out, color := streams.Out, streams.OutIsTerminal && !o.noColor && os.Getenv("NO_COLOR") == ""
 	var file *os.File

@@ -61,7 +61,7 @@ the Kubernetes Pod Security Standards. Findings point at the exact file, line an
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &ExitError{Code: ExitUsage, Err: err} })
-	root.AddCommand(newScanCommand(streams), newClusterCommand(streams), newSnapshotCommand(streams), newChecksCommand(streams), newExplainCommand(streams), newVersionCommand(streams))
+	root.AddCommand(newScanCommand(streams), newClusterCommand(streams), newSnapshotCommand(streams), newDiffCommand(streams), newChecksCommand(streams), newExplainCommand(streams), newVersionCommand(streams))
 	return root
 }
 
