@@ -80,9 +80,8 @@ type htmlPage struct {
 	Problems     []htmlProblem
 	Gaps         []htmlGap
 	Fixes        []htmlFix
-	// Excepted counts findings an exception covers (reported, never failing).
-	Excepted  int
-	fixAnchor map[htmlFixKey]int
+	Exceptions   []htmlException
+	fixAnchor    map[htmlFixKey]int
 }
 
 type htmlCount struct {
@@ -115,6 +114,13 @@ type htmlPending struct {
 
 type htmlProblem struct {
 	Level, Location, Object, Path, Message, Hint string
+}
+
+// htmlException is one exception of the run and what became of it.
+type htmlException struct {
+	Source, Type, Check, AppliesTo, Owner, Expires, Justification string
+	State                                                         string // suppressed, unused or expired
+	Suppressed                                                    int
 }
 
 type htmlGap struct {
@@ -207,6 +213,20 @@ func newHTMLPage(r *Report) *htmlPage {
 		}
 		p.Problems = append(p.Problems, hp)
 	}
+	for _, e := range r.Exceptions {
+		he := htmlException{Source: e.Source, Type: e.Type, Check: e.Check, AppliesTo: e.Selector.String(), Owner: e.Owner,
+			Expires: e.Expires, Justification: e.Justification, State: "suppressed", Suppressed: e.Suppressed}
+		if e.Type == check.ExceptionAnnotation {
+			he.AppliesTo = "annotation on " + inventory.ObjectRef{Namespace: e.Selector.Namespace, Kind: e.Selector.Kind, Name: e.Selector.Name}.String()
+		}
+		switch {
+		case e.Expired:
+			he.State = "expired"
+		case e.Unused:
+			he.State = "unused"
+		}
+		p.Exceptions = append(p.Exceptions, he)
+	}
 	for _, g := range r.Gaps {
 		p.Gaps = append(p.Gaps, htmlGap{Reason: string(g.Reason), Resource: g.Resource, Namespace: g.Namespace, Message: g.Message, Checks: strings.Join(g.Checks, ", ")})
 	}
@@ -214,9 +234,6 @@ func newHTMLPage(r *Report) *htmlPage {
 	// Distinct remediations, for the no-script table's "how to fix" list, by check ID.
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		if f.Status == check.StatusExcepted {
-			p.Excepted++
-		}
 		k := htmlFixKey{f.CheckID, f.Remediation}
 		if n, ok := p.fixAnchor[k]; ok {
 			p.Fixes[n].Count++

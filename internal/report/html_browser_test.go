@@ -31,6 +31,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/eksguard/eksguard/internal/check"
+	"github.com/eksguard/eksguard/internal/exception"
 	"github.com/eksguard/eksguard/internal/fieldpath"
 	"github.com/eksguard/eksguard/internal/inventory"
 	"github.com/eksguard/eksguard/spec"
@@ -152,9 +153,21 @@ func htmlBrowserReport(t *testing.T) *Report {
 			Message: `secrets is forbidden: User "ci" cannot list resource "secrets" in API group "" at the cluster scope`,
 			Checks:  []string{"EKS-DATA-003"}}},
 	}
+	excepted := 0
+	for _, f := range findings {
+		if f.Status == check.StatusExcepted {
+			excepted++
+		}
+	}
+	uses := []exception.Use{
+		{Source: ".eksguard.yaml:12", Type: check.ExceptionFile, Check: "EKS-*", Selector: exception.Selector{Namespace: "batch"},
+			Justification: "legacy job, replaced in Q3", Owner: "team-batch", Expires: "2027-03-31", Suppressed: excepted},
+		{Source: ".eksguard.yaml:18", Type: check.ExceptionFile, Check: "EKS-POD-001", Selector: exception.Selector{Kind: "DaemonSet"},
+			Justification: "node agent", Owner: "platform", Expires: "2026-01-31", Expired: true},
+	}
 	high := check.High
 	return New(Input{ToolVersion: "v0.1.0", Inputs: []string{"deploy/", "charts/web", "cluster prod-eks"}, Inventory: inv,
-		Results: results, Findings: findings, FailOn: &high,
+		Results: results, Findings: findings, FailOn: &high, Exceptions: uses,
 		Scores: check.ComputeScores(results, nil, cat.SectionIDs(), cat.SectionTitle, check.AllFrameworks)})
 }
 
@@ -289,6 +302,9 @@ func TestHTMLInBrowser(t *testing.T) {
 			t.Errorf("with excepted findings hidden: %d rows, want %d", n, len(r.Findings)-excepted)
 		}
 		run("show excepted", chromedp.Click(chromedp.ID("f-excepted")))
+		if n := evalInt(`document.querySelectorAll('#exceptions-table tbody tr').length`); n != len(r.Exceptions) {
+			t.Errorf("exceptions table has %d rows, want %d", n, len(r.Exceptions))
+		}
 		if got := evalString(`document.getElementById('shown').textContent`); got != fmt.Sprintf("Showing 1–%d of %d", len(r.Findings), len(r.Findings)) {
 			t.Errorf("row counter says %q", got)
 		}

@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eksguard/eksguard/internal/baseline"
 	"github.com/eksguard/eksguard/internal/check"
+	"github.com/eksguard/eksguard/internal/exception"
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
@@ -161,6 +163,33 @@ func TestHTMLNoScriptFallback(t *testing.T) {
 }
 
 func htmlEscape(s string) string { return template.HTMLEscapeString(s) }
+
+func TestHTMLExceptionsAndBaseline(t *testing.T) {
+	r := formatsReport(t)
+	r.Exceptions = []exception.Use{
+		{Source: ".eksguard.yaml:14", Type: check.ExceptionFile, Check: "EKS-POD-004", Selector: exception.Selector{Namespace: "shop", Name: "front*"},
+			Justification: "legacy load balancer needs host ports", Owner: "team-shop", Expires: "2027-03-31", Suppressed: 1},
+		{Source: ".eksguard.yaml:20", Type: check.ExceptionFile, Check: "EKS-POD-001", Justification: "old", Expires: "2025-01-01", Expired: true},
+		{Source: "k8s/app.yaml:6", Type: check.ExceptionAnnotation, Check: "EKS-IMG-002",
+			Selector: exception.Selector{Namespace: "shop", Kind: "Deployment", Name: "frontend"}, Justification: "rebuilt nightly", Unused: true},
+	}
+	r.Summary.Baseline = &baseline.Summary{File: "old <report>.json", New: 4, Unchanged: 10, Fixed: 3}
+	page := string(render(t, "html", r))
+	for _, want := range []string{
+		`<a href="#exceptions">Exceptions <span class="count">3</span></a>`,
+		`<td>namespace=shop name=front*</td>`,
+		`<td>annotation on shop/Deployment/frontend</td>`,
+		`<span class="lvl lvl-error">expired</span>`,
+		`<span class="lvl lvl-warning">unused</span>`,
+		`<code>old &lt;report&gt;.json</code>: <b>4</b> new findings`,
+		`<span class="tag-exempt tag-excepted">excepted</span>`,
+		`excepted: legacy load balancer needs host ports (owner team-shop, expires 2027-03-31, .eksguard.yaml:14)`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+}
 
 func TestHTMLEmptyReport(t *testing.T) {
 	r := New(Input{ToolVersion: "dev", Inventory: &inventory.Inventory{}})
