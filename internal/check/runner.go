@@ -180,13 +180,19 @@ func Evaluate(ctx context.Context, inv *inventory.Inventory, checks []*Check, cf
 			out.Results[i] = res
 			continue
 		}
+		excepted := 0 // findings that would fail but for an exception
 		for i := range r.findings {
-			if r.findings[i].Fails() && r.findings[i].Severity > Info {
+			f := &r.findings[i]
+			switch {
+			case f.Severity <= Info || f.Exempt:
+			case f.Status == StatusFail:
 				res.Failed++
+			case f.Status == StatusExcepted:
+				excepted++
 			}
 		}
-		if res.Failed > 0 && res.Evaluated == 0 {
-			res.Evaluated = 1 // an Inventory check that reported without counting
+		if res.Failed+excepted > 0 && res.Evaluated == 0 {
+			res.Evaluated = 1 // an Inventory check that reported without counting (it passes when all are excepted)
 		}
 		out.Results[i] = res
 		out.Findings = append(out.Findings, r.findings...)
