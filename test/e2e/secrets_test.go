@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/eksguard/eksguard/internal/report"
+	"github.com/eksguard/eksguard/internal/scan"
 	"github.com/eksguard/eksguard/internal/source/kube"
 )
 
@@ -125,4 +126,12 @@ spec:
 		t.Errorf("Secrets and their types %v, want %v (the type of other types is unknown: empty)", types, want)
 	}
 	leaks("the inventory's problems and gaps", fmt.Sprintf("%#v %#v", inv.Problems, inv.Gaps))
+
+	// EKS-DATA-010 lists Opaque Secrets: db, not the Secret whose type is unknown (a live
+	// Secret with no type is one whose type the collector did not learn, not an Opaque one).
+	res := runChecks(t, inv, scan.Options{Checks: []string{"EKS-DATA-010"}})
+	fs := findingsIn(res.Findings, "canary")
+	if len(fs) != 1 || !strings.HasSuffix(fs[0].Message, "manage: db") {
+		t.Errorf("EKS-DATA-010 on namespace canary: %+v; want one finding listing only Secret db", fs)
+	}
 }

@@ -25,8 +25,9 @@ import (
 //   - the Vault agent injector: pod metadata annotation vault.hashicorp.com/agent-inject "true".
 //
 // Otherwise it fails (low) with the evidence the catalogue asks for: per namespace, the Opaque
-// Secrets (type Opaque or unset) that none of these tools manage, i.e. with no ownerReference
-// from external-secrets.io, secrets-store.csi.x-k8s.io or secrets.hashicorp.com and no label
+// Secrets (type Opaque, or unset in a manifest, where it defaults to Opaque) that none of these
+// tools manage, i.e. with no ownerReference from external-secrets.io,
+// secrets-store.csi.x-k8s.io or secrets.hashicorp.com and no label
 // secrets-store.csi.k8s.io/managed or reconcile.external-secrets.io/*. One finding per
 // namespace, at the type field of its first such Secret, lists their names (never values); a
 // reviewer judges which must move. System namespaces are skipped unless included.
@@ -67,7 +68,10 @@ var externalSecretsStore = &check.Check{
 		byNS := map[string]*nsSecrets{}
 		for _, o := range inv.OfKind("Secret") {
 			s, ok := o.Typed.(*corev1.Secret)
-			if !ok || (s.Type != corev1.SecretTypeOpaque && s.Type != "") || externalStoreManaged(s) ||
+			// A live Secret always has a type; an empty one is a type the collector did not
+			// learn (it lists Secrets as metadata, by type), so it is not an Opaque Secret.
+			unsetOpaque := s.Type == "" && o.Origin.Live == nil
+			if !ok || (s.Type != corev1.SecretTypeOpaque && !unsetOpaque) || externalStoreManaged(s) ||
 				(r.Config.IsSystemNamespace(o.Namespace) && !r.Config.IncludeSystemNamespaces) {
 				continue
 			}
