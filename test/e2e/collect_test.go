@@ -8,7 +8,10 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/rest"
 
 	"github.com/eksguard/eksguard/internal/check"
 	"github.com/eksguard/eksguard/internal/scan"
@@ -273,5 +276,15 @@ spec: {enforcementAction: dryrun}
 	}
 	if !strings.Contains(strings.Join(debug, "\n"), "Application.argoproj.io is not installed") {
 		t.Errorf("debug log lacks the missing Argo CD CRD:\n%s", strings.Join(debug, "\n"))
+	}
+}
+
+// TestRejectedCredentials: credentials the API server rejects end the collection with an
+// error (the CLI's exit code 2), not with a report full of gaps.
+func TestRejectedCredentials(t *testing.T) {
+	cfg := &rest.Config{Host: env.Config.Host, BearerToken: "not-a-token", TLSClientConfig: rest.TLSClientConfig{CAData: env.Config.CAData}}
+	_, err := kube.Collect(t.Context(), kube.Options{RESTConfig: cfg, Backoff: &wait.Backoff{Steps: 1}})
+	if !apierrors.IsUnauthorized(err) {
+		t.Errorf("err %v, want Unauthorized", err)
 	}
 }

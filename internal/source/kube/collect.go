@@ -119,10 +119,15 @@ func Collect(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// The first fatal error cancels the other lists; report it, not their cancellation.
+	var fatal error
 	for _, r := range results {
-		if r.fatal != nil {
-			return nil, r.fatal
+		if r.fatal != nil && (fatal == nil || errors.Is(fatal, context.Canceled)) {
+			fatal = r.fatal
 		}
+	}
+	if fatal != nil {
+		return nil, fatal
 	}
 	if opts.Namespace != "" {
 		if err := checkNamespace(results, opts.Namespace); err != nil {
