@@ -9,6 +9,7 @@ import (
 
 	"github.com/eksguard/eksguard/internal/check"
 	_ "github.com/eksguard/eksguard/internal/checks/all" // the real catalogue metadata the formats print
+	"github.com/eksguard/eksguard/internal/exception"
 	"github.com/eksguard/eksguard/internal/fieldpath"
 	"github.com/eksguard/eksguard/internal/inventory"
 	"github.com/eksguard/eksguard/spec"
@@ -160,4 +161,22 @@ func formatsReport(t testing.TB) *Report {
 		Scores:      check.ComputeScores(results, nil, cat.SectionIDs(), cat.SectionTitle, check.AllFrameworks),
 		FailOn:      &high,
 	})
+}
+
+// formatsReportWithExceptions is formatsReport with the exceptions of the run: the file entry
+// and annotation that cover its excepted findings, an expired entry and an unused one. (The
+// HTML golden renders formatsReport itself.)
+func formatsReportWithExceptions(t testing.TB) *Report {
+	r := formatsReport(t)
+	r.Exceptions = []exception.Use{
+		{Source: ".eksguard.yaml:9", Type: check.ExceptionFile, Check: "EKS-POD-001", Selector: exception.Selector{Namespace: "legacy", Name: "batch-*"},
+			Justification: "migration to restricted PSS ends in Q1", Owner: "team-legacy", Expires: "2026-01-31", Expired: true},
+		{Source: ".eksguard.yaml:14", Type: check.ExceptionFile, Check: "EKS-POD-004", Selector: exception.Selector{Namespace: "shop", Kind: "Deployment", Name: "frontend"},
+			Justification: "legacy load balancer needs host ports", Owner: "team-shop", Expires: "2027-03-31", Suppressed: 1},
+		{Source: ".eksguard.yaml:20", Type: check.ExceptionFile, Check: "EKS-NET-*", Selector: exception.Selector{Labels: map[string]string{"app": "gone"}},
+			Justification: "app retired", Owner: "platform", Expires: "2027-06-30", Unused: true},
+		{Source: "k8s/app.yaml:6", Type: check.ExceptionAnnotation, Check: "EKS-IMG-002", Selector: exception.Selector{Namespace: "shop", Kind: "Deployment", Name: "frontend"},
+			Justification: "rebuilt nightly", Suppressed: 1},
+	}
+	return r
 }

@@ -206,6 +206,13 @@ func (j *junitWriter) properties(r *Report, section string) {
 	}
 	j.start("property", "name", "eksguard.failOn", "value", r.FailOn)
 	j.end("property")
+	if b := r.Summary.Baseline; b != nil {
+		// With --baseline only new failing findings are testcases.
+		for _, p := range [][2]string{{"file", b.File}, {"new", strconv.Itoa(b.New)}, {"unchanged", strconv.Itoa(b.Unchanged)}, {"fixed", strconv.Itoa(b.Fixed)}} {
+			j.start("property", "name", "eksguard.baseline."+p[0], "value", p[1])
+			j.end("property")
+		}
+	}
 	j.end("properties")
 }
 

@@ -17,17 +17,18 @@ import (
 	// dependencies of its own, so JUnit output is checked by a reader other than ours.
 	junitparser "github.com/joshdk/go-junit"
 
+	"github.com/eksguard/eksguard/internal/baseline"
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
 func TestJUnitGolden(t *testing.T) {
-	out := render(t, "junit", formatsReport(t))
+	out := render(t, "junit", formatsReportWithExceptions(t))
 	validateJUnitXSD(t, out)
 	checkGolden(t, "junit.golden.xml", out)
 }
 
 func TestJUnitParsesAndCounts(t *testing.T) {
-	r := formatsReport(t)
+	r := formatsReportWithExceptions(t)
 	out := render(t, "junit", r)
 	suites, err := junitparser.Ingest(out)
 	if err != nil {
@@ -144,6 +145,23 @@ func TestJUnitParsesAndCounts(t *testing.T) {
 	}
 }
 
+func TestJUnitBaselineProperties(t *testing.T) {
+	r := formatsReportWithExceptions(t)
+	r.Summary.Baseline = &baseline.Summary{File: "main.json", New: 6, Unchanged: 40, Fixed: 3}
+	out := render(t, "junit", r)
+	validateJUnitXSD(t, out)
+	suites, err := junitparser.Ingest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range suites {
+		p := s.Properties
+		if p["eksguard.baseline.file"] != "main.json" || p["eksguard.baseline.new"] != "6" || p["eksguard.baseline.unchanged"] != "40" || p["eksguard.baseline.fixed"] != "3" {
+			t.Errorf("suite %s properties %v", s.Name, p)
+		}
+	}
+}
+
 func TestJUnitEmptyAndLarge(t *testing.T) {
 	empty := render(t, "junit", New(Input{ToolVersion: "dev", Inventory: &inventory.Inventory{}}))
 	validateJUnitXSD(t, empty)
@@ -166,7 +184,7 @@ func TestJUnitEmptyAndLarge(t *testing.T) {
 }
 
 func TestJUnitEscapesText(t *testing.T) {
-	r := formatsReport(t)
+	r := formatsReportWithExceptions(t)
 	r.Findings[6].Message = "bad \x00 control \x1b and <tag> & \"quotes\" ]]>"
 	out := render(t, "junit", r)
 	validateJUnitXSD(t, out)

@@ -41,14 +41,16 @@ func Markdown(w io.Writer, r *Report, _ Options) error {
 
 	footer := "<sub>eksguard " + html.EscapeString(r.Tool.Version) + " · `eksguard scan -o json` or `-o sarif` has the full report</sub>\n"
 	problems := markdownProblems(r, 8<<10)
+	exceptions := markdownExceptions(r, 6<<10)
 	gaps := markdownGaps(r, 4<<10)
-	budget := markdownLimit - head.Len() - len(problems) - len(gaps) - len(footer)
+	budget := markdownLimit - head.Len() - len(problems) - len(exceptions) - len(gaps) - len(footer)
 	findings := markdownFindings(r, docs, budget)
 
-	out := make([]byte, 0, head.Len()+len(findings)+len(problems)+len(gaps)+len(footer))
+	out := make([]byte, 0, head.Len()+len(findings)+len(problems)+len(exceptions)+len(gaps)+len(footer))
 	out = append(out, head.String()...)
 	out = append(out, findings...)
 	out = append(out, problems...)
+	out = append(out, exceptions...)
 	out = append(out, gaps...)
 	out = append(out, footer...)
 	_, err := w.Write(out)
@@ -110,6 +112,18 @@ func markdownHeader(b *strings.Builder, r *Report) {
 		r.Summary.ChecksRun, plural(r.Summary.ChecksRun, "check", "checks")))
 	if excepted > 0 {
 		ctx = append(ctx, fmt.Sprintf("%d excepted", excepted))
+	}
+	expired := 0
+	for _, e := range r.Exceptions {
+		if e.Expired {
+			expired++
+		}
+	}
+	if expired > 0 {
+		ctx = append(ctx, fmt.Sprintf("%d expired %s", expired, plural(expired, "exception", "exceptions")))
+	}
+	if bl := r.Summary.Baseline; bl != nil {
+		ctx = append(ctx, fmt.Sprintf("against the baseline: %d new, %d unchanged (not listed), %d fixed", bl.New, bl.Unchanged, bl.Fixed))
 	}
 	if exempt > 0 {
 		ctx = append(ctx, fmt.Sprintf("%d exempt (system namespaces)", exempt))
@@ -397,6 +411,71 @@ func markdownProblem(p inventory.Problem) string {
 		s += " (hint: " + markdownInline(markdownCut(p.Hint, 200)) + ")"
 	}
 	return s
+}
+
+// markdownExceptions lists every exception with what it suppressed, expired and unused ones
+// first, in a collapsible block of at most capBytes.
+func markdownExceptions(r *Report, capBytes int) string {
+	if len(r.Exceptions) == 0 {
+		return ""
+	}
+	expired, unused := 0, 0
+	var order []int
+	for pass := 0; pass < 3; pass++ {
+		for i, e := range r.Exceptions {
+			state := 2
+			switch {
+			case e.Expired:
+				state = 0
+			case e.Unused:
+				state = 1
+			}
+			if state == pass {
+				order = append(order, i)
+				if pass == 0 {
+					expired++
+				} else if pass == 1 {
+					unused++
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "<details><summary><b>Exceptions</b>: %d (%d expired, %d unused)</summary>\n\n", len(r.Exceptions), expired, unused)
+	for n, i := range order {
+		e := r.Exceptions[i]
+		item := "- " + markdownCode(e.Source, false) + " " + markdownCode(e.Check, false)
+		if e.Type == check.ExceptionAnnotation {
+			item += " annotation on " + markdownInline(inventory.ObjectRef{Namespace: e.Selector.Namespace, Kind: e.Selector.Kind, Name: e.Selector.Name}.String())
+		} else if sel := e.Selector.String(); sel != "" {
+			item += " " + markdownCode(sel, false)
+		}
+		if e.Justification != "" {
+			item += ": " + markdownInline(markdownCut(e.Justification, 200))
+		}
+		if e.Owner != "" {
+			item += "; owner " + markdownInline(e.Owner)
+		}
+		if e.Expires != "" {
+			item += "; until " + markdownInline(e.Expires)
+		}
+		switch {
+		case e.Expired:
+			item += " — **expired**, no longer applies"
+		case e.Unused:
+			item += " — **unused**: suppressed nothing"
+		default:
+			item += fmt.Sprintf(" — %d suppressed", e.Suppressed)
+		}
+		item += "\n"
+		if b.Len()+len(item) > capBytes-120 {
+			fmt.Fprintf(&b, "- … %d more (see `-o json`)\n", len(order)-n)
+			break
+		}
+		b.WriteString(item)
+	}
+	b.WriteString("\n</details>\n\n")
+	return b.String()
 }
 
 // markdownGaps lists the coverage gaps in a collapsible block of at most capBytes.

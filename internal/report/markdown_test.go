@@ -7,18 +7,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eksguard/eksguard/internal/baseline"
 	"github.com/eksguard/eksguard/internal/check"
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
 func TestMarkdownGolden(t *testing.T) {
-	out := render(t, "markdown", formatsReport(t))
+	out := render(t, "markdown", formatsReportWithExceptions(t))
 	checkMarkdownStructure(t, string(out))
 	checkGolden(t, "markdown.golden.md", out)
 }
 
 func TestMarkdownHeaderAndTable(t *testing.T) {
-	r := formatsReport(t)
+	r := formatsReportWithExceptions(t)
 	md := string(render(t, "markdown", r))
 	first := strings.SplitN(md, "\n", 2)[0]
 	// Failing: not exempt, not excepted. The info finding counts as a finding but never fails.
@@ -27,7 +28,11 @@ func TestMarkdownHeaderAndTable(t *testing.T) {
 	}
 	for _, want := range []string{
 		"fails at **high** and above", "7 objects, 8 checks run", "2 excepted", "1 exempt (system namespaces)",
-		"1 input error, 1 warning", "1 coverage gap",
+		"1 input error, 1 warning", "1 coverage gap", "1 expired exception",
+		"<details><summary><b>Exceptions</b>: 4 (1 expired, 1 unused)</summary>",
+		"- `.eksguard.yaml:9` `EKS-POD-001` `namespace=legacy name=batch-*`: migration to restricted PSS ends in Q1; owner team-legacy; until 2026-01-31 — **expired**, no longer applies",
+		"- `.eksguard.yaml:20` `EKS-NET-*` `label app=gone`: app retired; owner platform; until 2027-06-30 — **unused**: suppressed nothing",
+		"- `k8s/app.yaml:6` `EKS-IMG-002` annotation on shop/Deployment/frontend: rebuilt nightly — 1 suppressed",
 		"**Controls passed by section:** Pod Security 1/4 (25%)", "Data Encryption and Secrets Management 0/0, 1 not evaluated",
 		"**By framework:** EKS best practices",
 		"<details><summary><b>Input problems</b>: 1 error, 1 warning</summary>",
@@ -118,6 +123,15 @@ func TestMarkdownTruncatesToCommentLimit(t *testing.T) {
 	}
 	if !strings.Contains(md, fmt.Sprintf("%d more findings below", r.Summary.Findings-markdownTop)) {
 		t.Errorf("no note about findings beyond the top table")
+	}
+}
+
+func TestMarkdownBaseline(t *testing.T) {
+	r := formatsReportWithExceptions(t)
+	r.Summary.Baseline = &baseline.Summary{File: "main.json", New: 6, Unchanged: 40, Fixed: 3}
+	md := string(render(t, "markdown", r))
+	if !strings.Contains(md, "against the baseline: 6 new, 40 unchanged (not listed), 3 fixed") {
+		t.Errorf("no baseline counts:\n%s", md[:600])
 	}
 }
 

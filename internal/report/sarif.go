@@ -79,6 +79,7 @@ type sarifResult struct {
 	RuleID              string             `json:"ruleId"`
 	RuleIndex           int                `json:"ruleIndex"`
 	Level               string             `json:"level"`
+	BaselineState       string             `json:"baselineState,omitempty"`
 	Message             sarifText          `json:"message"`
 	Locations           []sarifLocation    `json:"locations,omitempty"`
 	PartialFingerprints sarifFingerprints  `json:"partialFingerprints"`
@@ -179,11 +180,21 @@ func SARIF(w io.Writer, r *Report, _ Options) error {
 	if err := writeIndented(bw, []any{sarifInvocation(r)}, "      "); err != nil {
 		return err
 	}
+	if b := r.Summary.Baseline; b != nil {
+		// With --baseline only new findings are reported; the run says what was left out.
+		bw.WriteString(",\n      \"properties\": ")
+		if err := writeIndented(bw, map[string]any{"baseline": b}, "      "); err != nil {
+			return err
+		}
+	}
 	bw.WriteString(",\n      \"columnKind\": \"unicodeCodePoints\",\n      \"results\": [")
 	var res sarifResult
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		fillSARIFResult(&res, f, docs.index(f.CheckID))
+		if r.Summary.Baseline != nil && f.Fails() {
+			res.BaselineState = "new" // --baseline keeps only failing findings it lacks
+		}
 		if i > 0 {
 			bw.WriteByte(',')
 		}
@@ -377,8 +388,8 @@ func sarifFingerprint(f *check.Finding) string {
 	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
-// sarifInvocation reports whether the run read all its input, and every input problem and
-// coverage gap as a notification.
+// sarifInvocation reports whether the run read all its input, and every input problem,
+// coverage gap, expired exception and unused exception as a notification.
 func sarifInvocation(r *Report) any {
 	notes := []sarifNotification{}
 	for _, p := range r.Problems {
@@ -401,6 +412,29 @@ func sarifInvocation(r *Report) any {
 			text += " (not evaluated: " + strings.Join(g.Checks, ", ") + ")"
 		}
 		notes = append(notes, sarifNotification{Level: "warning", Message: sarifText{Text: text}})
+	}
+	for _, e := range r.Exceptions {
+		var text, level string
+		switch {
+		case e.Expired:
+			level, text = "warning", "exception expired on "+e.Expires+" and no longer applies"
+		case e.Unused:
+			level, text = "note", "exception suppressed nothing and can probably be removed"
+		default:
+			continue
+		}
+		text += ": " + e.Type + " " + e.Source + ", check " + e.Check
+		if sel := e.Selector.String(); sel != "" && e.Type == check.ExceptionFile {
+			text += ", " + sel
+		}
+		if e.Owner != "" {
+			text += ", owner " + e.Owner
+		}
+		n := sarifNotification{Level: level, Message: sarifText{Text: text}}
+		if file, line, ok := sarifSplitSource(e.Source); ok {
+			n.Locations = []sarifLocation{{PhysicalLocation: sarifPhysicalOf(inventory.Position{File: file, Line: line})}}
+		}
+		notes = append(notes, n)
 	}
 	return struct {
 		ExecutionSuccessful bool                `json:"executionSuccessful"`

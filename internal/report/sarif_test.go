@@ -15,6 +15,7 @@ import (
 	// which the official SARIF 2.1.0 schema is written in, including format assertions (uri).
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/eksguard/eksguard/internal/baseline"
 	"github.com/eksguard/eksguard/internal/check"
 	"github.com/eksguard/eksguard/internal/inventory"
 )
@@ -102,7 +103,7 @@ func decodeSARIF(t *testing.T, data []byte) sarifLog {
 }
 
 func TestSARIFGolden(t *testing.T) {
-	out := render(t, "sarif", formatsReport(t))
+	out := render(t, "sarif", formatsReportWithExceptions(t))
 	validateSARIF(t, out)
 	checkGolden(t, "sarif.golden.json", out)
 }
@@ -114,7 +115,7 @@ func TestSARIFValidatesEmptyAndLarge(t *testing.T) {
 }
 
 func TestSARIFRulesAndResults(t *testing.T) {
-	r := formatsReport(t)
+	r := formatsReportWithExceptions(t)
 	log := decodeSARIF(t, render(t, "sarif", r))
 	run := log.Runs[0]
 	if log.Version != "2.1.0" || run.Tool.Driver.Name != "eksguard" {
@@ -237,8 +238,8 @@ func TestSARIFRulesAndResults(t *testing.T) {
 	if inv.ExecutionSuccessful {
 		t.Error("executionSuccessful with an input error")
 	}
-	if len(inv.Notifications) != 3 {
-		t.Fatalf("notifications %+v, want 2 input problems and 1 coverage gap", inv.Notifications)
+	if len(inv.Notifications) != 5 {
+		t.Fatalf("notifications %+v, want 2 input problems, 1 coverage gap, 1 expired and 1 unused exception", inv.Notifications)
 	}
 	if n := inv.Notifications[0]; n.Level != "error" || len(n.Locations) != 1 || n.Locations[0].PhysicalLocation.Region.StartLine != 12 {
 		t.Errorf("input error notification %+v", n)
@@ -249,10 +250,45 @@ func TestSARIFRulesAndResults(t *testing.T) {
 	if n := inv.Notifications[2]; n.Level != "warning" || !strings.Contains(n.Message.Text, "EKS-DATA-003") {
 		t.Errorf("coverage gap notification %+v", n)
 	}
+	if n := inv.Notifications[3]; n.Level != "warning" || !strings.Contains(n.Message.Text, "expired on 2026-01-31") ||
+		len(n.Locations) != 1 || n.Locations[0].PhysicalLocation.Region.StartLine != 9 {
+		t.Errorf("expired exception notification %+v", n)
+	}
+	if n := inv.Notifications[4]; n.Level != "note" || !strings.Contains(n.Message.Text, "suppressed nothing") || !strings.Contains(n.Message.Text, "app=gone") {
+		t.Errorf("unused exception notification %+v", n)
+	}
+	for _, res := range run.Results {
+		if res.BaselineState != "" {
+			t.Errorf("baselineState without --baseline: %+v", res)
+		}
+	}
+}
+
+func TestSARIFBaseline(t *testing.T) {
+	r := formatsReportWithExceptions(t)
+	r.Summary.Baseline = &baseline.Summary{File: "main.json", New: 6, Unchanged: 40, Fixed: 3}
+	out := render(t, "sarif", r)
+	validateSARIF(t, out)
+	log := decodeSARIF(t, out)
+	for i, res := range log.Runs[0].Results {
+		if want := map[bool]string{true: "new", false: ""}[r.Findings[i].Fails()]; res.BaselineState != want {
+			t.Errorf("result %d (%s): baselineState %q, want %q", i, r.Findings[i].Status, res.BaselineState, want)
+		}
+	}
+	var raw struct {
+		Runs []struct {
+			Properties struct {
+				Baseline baseline.Summary `json:"baseline"`
+			} `json:"properties"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(out, &raw); err != nil || raw.Runs[0].Properties.Baseline != *r.Summary.Baseline {
+		t.Errorf("run properties %+v (%v)", raw.Runs, err)
+	}
 }
 
 func TestSARIFFingerprintIsStable(t *testing.T) {
-	r := formatsReport(t)
+	r := formatsReportWithExceptions(t)
 	base := r.Findings[6] // shop/Deployment/frontend privileged
 	fp := sarifFingerprint(&base)
 
