@@ -108,8 +108,7 @@ type htmlScore struct {
 
 type htmlPending struct {
 	Source string
-	Checks string
-	Count  int
+	Checks []string
 }
 
 type htmlProblem struct {
@@ -124,7 +123,8 @@ type htmlException struct {
 }
 
 type htmlGap struct {
-	Reason, Resource, Namespace, Message, Checks string
+	Reason, Resource, Namespace, Message string
+	Checks                               []string
 }
 
 // htmlFix is one distinct remediation, listed once for the no-script table.
@@ -203,7 +203,7 @@ func newHTMLPage(r *Report) *htmlPage {
 	for _, src := range sortedSources(htmlCountSources(sources)) {
 		ids := sources[src]
 		sort.Strings(ids)
-		p.NotEvaluated = append(p.NotEvaluated, htmlPending{Source: string(src), Checks: strings.Join(ids, ", "), Count: len(ids)})
+		p.NotEvaluated = append(p.NotEvaluated, htmlPending{Source: string(src), Checks: ids})
 	}
 
 	for _, pr := range r.Problems {
@@ -228,7 +228,7 @@ func newHTMLPage(r *Report) *htmlPage {
 		p.Exceptions = append(p.Exceptions, he)
 	}
 	for _, g := range r.Gaps {
-		p.Gaps = append(p.Gaps, htmlGap{Reason: string(g.Reason), Resource: g.Resource, Namespace: g.Namespace, Message: g.Message, Checks: strings.Join(g.Checks, ", ")})
+		p.Gaps = append(p.Gaps, htmlGap{Reason: string(g.Reason), Resource: g.Resource, Namespace: g.Namespace, Message: g.Message, Checks: g.Checks})
 	}
 
 	// Distinct remediations, for the no-script table's "how to fix" list, by check ID.

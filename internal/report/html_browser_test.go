@@ -415,7 +415,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	})
 
 	t.Run("sort by severity", func(t *testing.T) {
-		run("click the severity header", chromedp.Click(chromedp.CSS(`#findings-table th[data-sort="severity"] button`)))
+		run("click the severity header", chromedp.Click(chromedp.CSS(`#findings-table th[data-sort="severity"] .sort`)))
 		sevs := evalString(`[...document.querySelectorAll('#rows tr.finding')].map(tr => tr.dataset.severity).join(',')`)
 		order := strings.Split(sevs, ",")
 		if order[0] != "critical" {
@@ -434,14 +434,14 @@ func TestHTMLInBrowser(t *testing.T) {
 		if got := evalString(`document.querySelector('#findings-table th[data-sort="severity"]').getAttribute('aria-sort')`); got != "descending" {
 			t.Errorf("severity header aria-sort=%q", got)
 		}
-		run("click it again", chromedp.Click(chromedp.CSS(`#findings-table th[data-sort="severity"] button`)))
+		run("click it again", chromedp.Click(chromedp.CSS(`#findings-table th[data-sort="severity"] .sort`)))
 		if got := evalString(`document.querySelector('#rows tr.finding').dataset.severity`); got != "info" {
 			t.Errorf("first row after sorting ascending is %s, want info", got)
 		}
 	})
 
 	t.Run("remediation", func(t *testing.T) {
-		run("sort by check", chromedp.Click(chromedp.CSS(`#findings-table th[data-sort="check"] button`)))
+		run("sort by check", chromedp.Click(chromedp.CSS(`#findings-table th[data-sort="check"] .sort`)))
 		first := evalString(`document.querySelector('#rows tr.finding .checkid').textContent`)
 		c := mustCheck(t, first)
 		if n := evalInt(`document.querySelectorAll('#rows tr.detail:not([hidden])').length`); n != 0 {

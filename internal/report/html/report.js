@@ -46,13 +46,14 @@
     if (str(f, CLUSTER)) return 'cluster ' + str(f, CLUSTER);
     return '';
   }
-  // breakable appends a path with a line-break opportunity after each slash, so that a long
-  // location wraps between directories rather than inside line:column.
-  function breakable(parent, text) {
-    var parts = text.split('/');
+  // breakable appends text with a line-break opportunity after each separator (sep, default
+  // "/"), so a long location wraps between directories rather than inside line:column, and a
+  // field path between fields.
+  function breakable(parent, text, sep) {
+    var parts = text.split(sep || '/');
     for (var i = 0; i < parts.length; i++) {
       if (i > 0) parent.appendChild(document.createElement('wbr'));
-      parent.appendChild(document.createTextNode(i < parts.length - 1 ? parts[i] + '/' : parts[i]));
+      parent.appendChild(document.createTextNode(i < parts.length - 1 ? parts[i] + (sep || '/') : parts[i]));
     }
   }
   function el(tag, cls, text) {
@@ -204,7 +205,7 @@
     tr.appendChild(td);
 
     td = el('td', 'msg', f[MESSAGE]);
-    if (f[PATH]) td.appendChild(el('div', 'path', f[PATH]));
+    if (f[PATH]) { var p = el('div', 'path'); breakable(p, f[PATH], '.'); td.appendChild(p); }
     tr.appendChild(td);
 
     var d = el('tr', 'detail');
@@ -216,7 +217,12 @@
     rem.appendChild(document.createTextNode(str(f, REMEDIATION) || 'See eksguard explain ' + str(f, CHECK) + '.'));
     dtd.appendChild(rem);
     var dl = el('dl');
-    function item(k, v) { if (v) { dl.appendChild(el('dt', null, k)); dl.appendChild(el('dd', null, v)); } }
+    // print: whether the entry is also printed (the others repeat the row's columns).
+    function item(k, v, print) {
+      if (!v) return;
+      dl.appendChild(el('dt', print ? 'print' : null, k));
+      dl.appendChild(el('dd', print ? 'print' : null, v));
+    }
     item('Check', str(f, CHECK) + ' \u2014 ' + str(f, TITLE));
     item('Section', sectionTitle[sectionOf[str(f, CHECK)]] || '');
     item('Object', [str(f, APIVERSION), str(f, KIND), (str(f, NS) ? str(f, NS) + '/' : '') + str(f, NAME)].filter(Boolean).join(' '));
@@ -226,11 +232,11 @@
     item('Resource', str(f, RESOURCE));
     item('Cluster', str(f, CLUSTER));
     item('Managed by', str(f, MANAGEDBY));
-    if (exempt) item('Exempt', 'system namespace: reported for visibility only, never fails the run');
+    if (exempt) item('Exempt', 'system namespace: reported for visibility only, never fails the run', true);
     if (excepted) {
       var who = [str(f, EXC_OWNER) && 'owner ' + str(f, EXC_OWNER), str(f, EXC_EXPIRES) && 'expires ' + str(f, EXC_EXPIRES)].filter(Boolean);
-      item('Excepted', (str(f, EXC_WHY) || 'no justification given') + (who.length ? ' (' + who.join(', ') + ')' : ''));
-      item('Exception', [str(f, EXC_TYPE), str(f, EXC_SOURCE)].filter(Boolean).join(': '));
+      item('Excepted', (str(f, EXC_WHY) || 'no justification given') + (who.length ? ' (' + who.join(', ') + ')' : ''), true);
+      item('Exception', [str(f, EXC_TYPE), str(f, EXC_SOURCE)].filter(Boolean).join(': '), true);
     }
     dtd.appendChild(dl);
     d.appendChild(dtd);
@@ -317,12 +323,16 @@
     $('f-exempt').checked = $('f-excepted').checked = true;
     apply();
   });
-  document.querySelectorAll('#findings-table th[data-sort] button').forEach(function (b) {
-    b.addEventListener('click', function () {
+  document.querySelectorAll('#findings-table th[data-sort] .sort').forEach(function (b) {
+    function sortBy() {
       var key = b.parentNode.dataset.sort;
       if (state.sortKey === key) state.sortDir = -state.sortDir;
       else { state.sortKey = key; state.sortDir = key === 'severity' ? -1 : 1; }
       apply();
+    }
+    b.addEventListener('click', sortBy);
+    b.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); sortBy(); }
     });
   });
   $('page-size').addEventListener('change', function (e) { state.pageSize = +e.target.value; state.page = 0; render(); });
