@@ -234,7 +234,7 @@ func TestHTML100kFindingsUnder2s(t *testing.T) {
 	took := time.Since(start)
 	st, _ := f.Stat()
 	t.Logf("100,000 findings: %d MiB in %v", st.Size()>>20, took)
-	if took > 2*time.Second {
+	if took > 2*time.Second && !htmlRaceEnabled {
 		t.Errorf("writing 100,000 findings took %v, want under 2s", took)
 	}
 }
