@@ -560,11 +560,11 @@ func median(xs []time.Duration) time.Duration {
 // /usr/bin/time -v does (the child's getrusage ru_maxrss; target: under 500 MiB).
 func BenchmarkLiveCluster10k(b *testing.B) {
 	lc := loadedCluster(b)
-	b.Logf("loaded %d objects (%d Pods in %d namespaces) in %s", lc.objects, liveNamespaces*livePodsPerNS, liveNamespaces, lc.loadTime.Round(time.Second))
 	cfg := lc.env.Config
 	ctx := context.Background()
 	targets := collectedTargets(b, cfg) // also warms the server's caches
-	b.Logf("the collector lists %d resources", len(targets))
+	b.Logf("loaded %d objects (%d Pods in %d namespaces) in %s; the collector lists %d resources",
+		lc.objects, liveNamespaces*livePodsPerNS, liveNamespaces, lc.loadTime.Round(time.Second), len(targets))
 
 	// Wall time is what the target is about; CPU time, the benchmark's own (client) and the
 	// API server's and etcd's (server), says where it goes and varies less when other jobs
@@ -596,10 +596,13 @@ func BenchmarkLiveCluster10k(b *testing.B) {
 	if objects != listed {
 		b.Errorf("the collector kept %d objects, the bare lists returned %d", objects, listed)
 	}
+	// go test keeps only the first lines a benchmark logs: one line for all runs.
+	var perRun []string
 	for i := range lists {
-		b.Logf("run %d: list %.2f s, collect+scan %.2f s (collect %.2f s, checks %.2f s): %.2fx", i+1, lists[i].Seconds(),
-			collects[i].Seconds(), collectOnly[i].Seconds(), (collects[i] - collectOnly[i]).Seconds(), collects[i].Seconds()/lists[i].Seconds())
+		perRun = append(perRun, fmt.Sprintf("list %.2f s, collect+scan %.2f s (collect %.2f + checks %.2f) = %.2fx", lists[i].Seconds(),
+			collects[i].Seconds(), collectOnly[i].Seconds(), (collects[i]-collectOnly[i]).Seconds(), collects[i].Seconds()/lists[i].Seconds()))
 	}
+	b.Logf("runs: %s", strings.Join(perRun, "; "))
 	runs := float64(len(lists))
 	b.Logf("CPU per run: list: client %.2f s, server %.2f s; collect+scan: client %.2f s, server %.2f s",
 		listCPU.client/runs, listCPU.server/runs, collectCPU.client/runs, collectCPU.server/runs)
@@ -658,7 +661,6 @@ func cliRun(b *testing.B, bin, kubeconfig string, env []string) (time.Duration, 
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.Env = append(os.Environ(), env...)
-	b.Logf("CLI: %s%s > /dev/null", strings.Join(append(slices.Clone(env), ""), " "), strings.Join(cmd.Args, " "))
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
@@ -672,11 +674,9 @@ func cliRun(b *testing.B, bin, kubeconfig string, env []string) (time.Duration, 
 		if m := regexp.MustCompile(`Maximum resident set size \(kbytes\): (\d+)`).FindSubmatch(data); m != nil {
 			rss, _ = strconv.ParseInt(string(m[1]), 10, 64)
 		}
-		if m := regexp.MustCompile(`Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)`).FindSubmatch(data); m != nil {
-			b.Logf("/usr/bin/time: wall %s, max RSS %d KiB", m[1], rss)
-		}
 	}
-	b.Logf("CLI: %.2f s wall, %.1f MiB peak RSS, %d bytes of JSON report", wall.Seconds(), float64(rss)/1024, stdout.n)
+	b.Logf("%s%s > /dev/null: %.2f s wall, %.1f MiB peak RSS, %d bytes of JSON report", strings.Join(append(slices.Clone(env), ""), " "),
+		strings.Join(cmd.Args, " "), wall.Seconds(), float64(rss)/1024, stdout.n)
 	return wall, rss, nil
 }
 
