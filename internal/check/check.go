@@ -14,7 +14,20 @@ type Source string
 const (
 	SourceK8sObjects Source = "k8s-objects"
 	SourceK8sRBAC    Source = "k8s-rbac"
+	// The AWS sources (internal/source/aws fills inventory.AWS).
+	SourceAWSEKS        Source = "aws-eks"
+	SourceAWSEC2        Source = "aws-ec2"
+	SourceAWSIAM        Source = "aws-iam"
+	SourceAWSECR        Source = "aws-ecr"
+	SourceAWSKMS        Source = "aws-kms"
+	SourceAWSCloudTrail Source = "aws-cloudtrail"
+	SourceAWSGuardDuty  Source = "aws-guardduty"
+	SourceAWSOther      Source = "aws-other"
 )
+
+// AWSSources are the sources an AWS collection provides.
+var AWSSources = []Source{SourceAWSEKS, SourceAWSEC2, SourceAWSIAM, SourceAWSECR, SourceAWSKMS,
+	SourceAWSCloudTrail, SourceAWSGuardDuty, SourceAWSOther}
 
 // SystemNamespaces says how a check treats SYSTEM_NAMESPACES (kube-system, kube-public,
 // kube-node-lease and configured exempt namespaces).
@@ -87,7 +100,9 @@ type Check struct {
 	Inventory func(inv *inventory.Inventory, r *Reporter)
 	// Reads lists the kinds an Inventory check reads, so a coverage gap (a kind the scan
 	// could not list) marks exactly the checks it affects. An Inventory check that leaves
-	// it empty is treated as reading everything.
+	// it empty is treated as reading everything. AWS data is named by the call that reads
+	// it: inventory.AWSKind("eks:DescribeCluster") is "aws:eks:DescribeCluster", the Kind of
+	// the gap a denied call leaves.
 	Reads []string
 }
 
@@ -166,7 +181,8 @@ type Finding struct {
 	Path     fieldpath.Path     `json:"fieldPath,omitempty"`
 	Position inventory.Position `json:"location"`
 	Message  string             `json:"message"`
-	// Resource names the object when it has no file: k8s://<namespace>/<kind>/<name>.
+	// Resource names the object when it has no file: k8s://<namespace>/<kind>/<name>, or
+	// the ARN of an AWS resource (Reporter.FailResource).
 	Resource string `json:"resource,omitempty"`
 	// Live describes a live object: its cluster, resource version and what manages it.
 	Live *inventory.LiveRef `json:"live,omitempty"`

@@ -90,6 +90,29 @@ func (r *Reporter) FailWith(obj *inventory.Object, path fieldpath.Path, sev Seve
 	r.findings = append(r.findings, f)
 }
 
+// FailResource reports a field of an AWS resource, named by its ARN, at the check's
+// severity. The finding's Resource is the ARN and its Object is inventory.ARNRef(arn);
+// path is the field in the SDK's shape of the resource (ResourcesVpcConfig.EndpointPublicAccess).
+func (r *Reporter) FailResource(arn string, path fieldpath.Path, message string) {
+	r.FailResourceWith(arn, path, r.check.Severity, message)
+}
+
+// FailResourceWith is FailResource with another severity than the check's default.
+func (r *Reporter) FailResourceWith(arn string, path fieldpath.Path, sev Severity, message string) {
+	ref := inventory.ARNRef(arn)
+	f := Finding{
+		CheckID: r.check.ID, Title: r.check.Title, Severity: sev, Status: StatusFail,
+		Object: ref, Path: path, Message: message, Resource: arn, Remediation: r.check.Remediation,
+	}
+	if r.Config.Exceptions != nil {
+		// Exceptions select AWS resources as they select objects: by kind and name.
+		if ex := r.Config.Exceptions.Except(&inventory.Object{ObjectRef: ref}, &f); ex != nil {
+			f.Status, f.Exception = StatusExcepted, ex
+		}
+	}
+	r.findings = append(r.findings, f)
+}
+
 // namespaceOf is the namespace an object lives in, or names (for a Namespace object).
 func namespaceOf(o *inventory.Object) string {
 	if o.Kind == "Namespace" && o.Group() == "" {

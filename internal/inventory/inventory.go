@@ -14,6 +14,8 @@ type Inventory struct {
 	Problems []Problem
 	// Gaps is data that could not be collected (live and AWS modes).
 	Gaps []Gap
+	// AWS is the cluster's AWS side (internal/source/aws); nil when AWS was not read.
+	AWS *AWS
 
 	indexOnce sync.Once
 	podSpecs  []PodSpecRef

@@ -15,19 +15,25 @@ func init() { register("json", JSON) }
 // readable with grep and diff.
 func JSON(w io.Writer, r *Report, _ Options) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	head := []struct {
+	type field struct {
 		key   string
 		value any
-	}{
+	}
+	head := []field{
 		{"schemaVersion", r.SchemaVersion},
 		{"tool", r.Tool},
 		{"inputs", r.Inputs},
+	}
+	if r.Target != nil {
+		head = append(head, field{"target", r.Target})
+	}
+	head = append(head, []field{
 		{"failOn", r.FailOn},
 		{"summary", r.Summary},
 		{"scores", r.Scores},
 		{"controls", r.Controls},
 		{"exceptions", r.Exceptions},
-	}
+	}...)
 	bw.WriteString("{\n")
 	for _, field := range head {
 		data, err := marshal(field.value, true)

@@ -33,6 +33,8 @@ type Report struct {
 	Exceptions []exception.Use `json:"exceptions"`
 	// Gaps is data the scan could not collect and the checks that were therefore not evaluated.
 	Gaps []inventory.Gap `json:"coverageGaps"`
+	// Target names the AWS account, region and EKS cluster an AWS scan read; nil otherwise.
+	Target *inventory.AWSTarget `json:"target,omitempty"`
 }
 
 // Control is how one check that ran fared.
@@ -100,6 +102,10 @@ func New(in Input) *Report {
 		Findings:      findings,
 		Problems:      inv.Problems,
 		Gaps:          inv.Gaps,
+	}
+	if inv.AWS != nil {
+		target := inv.AWS.AWSTarget
+		r.Target = &target
 	}
 	if r.Exceptions == nil {
 		r.Exceptions = []exception.Use{}

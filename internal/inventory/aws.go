@@ -1,0 +1,222 @@
+package inventory
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	"github.com/aws/aws-sdk-go-v2/service/guardduty"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+)
+
+// AWS is what the AWS collectors (internal/source/aws) found about one EKS cluster and the
+// account and region it runs in. It holds the SDK's own types, exactly as the APIs returned
+// them, grouped by the catalogue's definitions (CLUSTER_NODES, LAUNCH_TEMPLATES, NODE_ROLES,
+// ECR_REPOS); the wrapper structs below only add what ties a resource to the cluster.
+//
+// A nil slice or pointer means "none" only when no Gap names the call that would have filled
+// it: checks declare the calls they read (check.Check.Reads, as AWSKind values), so a denied
+// call marks them not evaluated instead of passing. The model encodes to JSON and back
+// (snapshots and the check fixtures under internal/checks/<section>/testdata/<slug>/*.json);
+// SDK fields keep their Go names there (ResourcesVpcConfig.EndpointPublicAccess).
+type AWS struct {
+	AWSTarget
+
+	// EKS: the cluster (eks:DescribeCluster), its managed node groups (ListNodegroups,
+	// DescribeNodegroup), Fargate profiles, add-ons (ListAddons, DescribeAddon), access entries
+	// with their associated access policies, and Pod Identity associations.
+	Cluster                 *ekstypes.Cluster                 `json:"cluster,omitempty"`
+	Nodegroups              []ekstypes.Nodegroup              `json:"nodegroups,omitempty"`
+	FargateProfiles         []ekstypes.FargateProfile         `json:"fargateProfiles,omitempty"`
+	Addons                  []ekstypes.Addon                  `json:"addons,omitempty"`
+	AccessEntries           []AccessEntry                     `json:"accessEntries,omitempty"`
+	PodIdentityAssociations []ekstypes.PodIdentityAssociation `json:"podIdentityAssociations,omitempty"`
+	// AddonVersions are eks:DescribeAddonVersions for the installed add-ons at the cluster's
+	// Kubernetes version; ClusterVersions is eks:DescribeClusterVersions (support status and
+	// end dates of each Kubernetes version).
+	AddonVersions   []ekstypes.AddonInfo                 `json:"addonVersions,omitempty"`
+	ClusterVersions []ekstypes.ClusterVersionInformation `json:"clusterVersions,omitempty"`
+
+	// EC2: LAUNCH_TEMPLATES of the managed node groups (each version resolved once), the
+	// CLUSTER_NODES instances, the security groups of the cluster and of its nodes, the
+	// subnets of the cluster, its node groups and nodes, and the VPC endpoints of the VPC.
+	LaunchTemplates []LaunchTemplate         `json:"launchTemplates,omitempty"`
+	Instances       []ec2types.Instance      `json:"instances,omitempty"`
+	SecurityGroups  []ec2types.SecurityGroup `json:"securityGroups,omitempty"`
+	Subnets         []ec2types.Subnet        `json:"subnets,omitempty"`
+	VPCEndpoints    []ec2types.VpcEndpoint   `json:"vpcEndpoints,omitempty"`
+
+	// IAM: the cluster role, NODE_ROLES and the workload roles (IRSA ServiceAccount
+	// annotations, Pod Identity associations), each fetched once with its policies.
+	// InstanceProfiles are those of CLUSTER_NODES (iam:GetInstanceProfile). Policies holds
+	// the default version of every customer-managed policy attached to those roles, by ARN
+	// (AWS-managed policies are known by name and not fetched). MissingRoles are role ARNs
+	// referenced by the cluster that do not exist (iam:GetRole NoSuchEntity).
+	Roles            []IAMRole                  `json:"roles,omitempty"`
+	InstanceProfiles []iamtypes.InstanceProfile `json:"instanceProfiles,omitempty"`
+	Policies         []IAMPolicy                `json:"policies,omitempty"`
+	MissingRoles     []string                   `json:"missingRoles,omitempty"`
+
+	// ECR: ECR_REPOS with their lifecycle and repository policies, and the registry's
+	// scanning configuration.
+	Repositories     []ECRRepository                         `json:"repositories,omitempty"`
+	RegistryScanning *ecrtypes.RegistryScanningConfiguration `json:"registryScanning,omitempty"`
+
+	// KMS: the cluster's envelope-encryption key (Cluster.EncryptionConfig) with its rotation.
+	Keys []KMSKey `json:"keys,omitempty"`
+
+	// CloudTrail: the trails visible in the region (shadow trails included) with their status
+	// and event selectors.
+	Trails []Trail `json:"trails,omitempty"`
+
+	// GuardDuty: the region's detectors with their features.
+	Detectors []Detector `json:"detectors,omitempty"`
+}
+
+// AWSTarget says which account, region and cluster an AWS scan read. Reports show it.
+type AWSTarget struct {
+	Account   string `json:"account"`
+	Region    string `json:"region"`
+	Partition string `json:"partition"`
+	// ClusterName and ClusterARN name the EKS cluster (empty in an account-only scan).
+	ClusterName string `json:"clusterName,omitempty"`
+	ClusterARN  string `json:"clusterArn,omitempty"`
+}
+
+// AccessEntry is an EKS access entry (eks:DescribeAccessEntry) with the access policies
+// associated with it (eks:ListAssociatedAccessPolicies).
+type AccessEntry struct {
+	Entry    ekstypes.AccessEntry              `json:"entry"`
+	Policies []ekstypes.AssociatedAccessPolicy `json:"policies,omitempty"`
+}
+
+// LaunchTemplate is one launch template version the cluster's nodes launch from
+// (ec2:DescribeLaunchTemplateVersions, "$Default" and "$Latest" resolved), with the managed
+// node groups that use it.
+type LaunchTemplate struct {
+	Nodegroups []string                       `json:"nodegroups,omitempty"`
+	Version    ec2types.LaunchTemplateVersion `json:"version"`
+}
+
+// Uses of an IAM role by the cluster (IAMRole.Uses). Workload uses carry the service account:
+// "irsa:<namespace>/<name>", "pod-identity:<namespace>/<name>".
+const (
+	RoleUseCluster     = "cluster"
+	RoleUseNode        = "node"
+	RoleUseIRSA        = "irsa"
+	RoleUsePodIdentity = "pod-identity"
+)
+
+// IAMRole is an IAM role the cluster uses (iam:GetRole) with its trust policy URL-decoded,
+// its attached managed policies (iam:ListAttachedRolePolicies) and inline policies
+// (iam:ListRolePolicies, iam:GetRolePolicy).
+type IAMRole struct {
+	Role iamtypes.Role `json:"role"`
+	// TrustPolicy is Role.AssumeRolePolicyDocument, URL-decoded.
+	TrustPolicy      json.RawMessage           `json:"trustPolicy,omitempty"`
+	AttachedPolicies []iamtypes.AttachedPolicy `json:"attachedPolicies,omitempty"`
+	InlinePolicies   []InlinePolicy            `json:"inlinePolicies,omitempty"`
+	// Uses says why the role was collected: RoleUseCluster, RoleUseNode, or a workload use
+	// "irsa:<ns>/<sa>" / "pod-identity:<ns>/<sa>".
+	Uses []string `json:"uses"`
+}
+
+// InlinePolicy is a role's inline policy with its document URL-decoded.
+type InlinePolicy struct {
+	Name     string          `json:"name"`
+	Document json.RawMessage `json:"document"`
+}
+
+// IAMPolicy is a customer-managed policy (iam:GetPolicy) and its default version's document
+// (iam:GetPolicyVersion), URL-decoded.
+type IAMPolicy struct {
+	Policy   iamtypes.Policy `json:"policy"`
+	Document json.RawMessage `json:"document,omitempty"`
+}
+
+// ECRRepository is one of ECR_REPOS with its lifecycle policy (ecr:GetLifecyclePolicy) and
+// repository policy (ecr:GetRepositoryPolicy); nil when the repository has none.
+type ECRRepository struct {
+	Repository       ecrtypes.Repository `json:"repository"`
+	LifecyclePolicy  json.RawMessage     `json:"lifecyclePolicy,omitempty"`
+	RepositoryPolicy json.RawMessage     `json:"repositoryPolicy,omitempty"`
+}
+
+// KMSKey is a KMS key the cluster uses (kms:DescribeKey) with its rotation status
+// (kms:GetKeyRotationStatus; nil when the key cannot rotate or the call was not made).
+type KMSKey struct {
+	Metadata             kmstypes.KeyMetadata `json:"metadata"`
+	RotationEnabled      *bool                `json:"rotationEnabled,omitempty"`
+	RotationPeriodInDays *int32               `json:"rotationPeriodInDays,omitempty"`
+}
+
+// Trail is a CloudTrail trail (cloudtrail:DescribeTrails) with its status
+// (cloudtrail:GetTrailStatus) and event selectors (cloudtrail:GetEventSelectors).
+type Trail struct {
+	Trail                  cttypes.Trail                    `json:"trail"`
+	Status                 *cloudtrail.GetTrailStatusOutput `json:"status,omitempty"`
+	EventSelectors         []cttypes.EventSelector          `json:"eventSelectors,omitempty"`
+	AdvancedEventSelectors []cttypes.AdvancedEventSelector  `json:"advancedEventSelectors,omitempty"`
+}
+
+// Detector is a GuardDuty detector (guardduty:ListDetectors, guardduty:GetDetector).
+type Detector struct {
+	ID       string                       `json:"id"`
+	Detector *guardduty.GetDetectorOutput `json:"detector,omitempty"`
+}
+
+// AWSKind is the Gap.Kind of a denied or failed AWS call, and what a check lists in Reads
+// to depend on it: "aws:" and the IAM action, e.g. AWSKind("eks:DescribeCluster") is
+// "aws:eks:DescribeCluster".
+func AWSKind(action string) string { return "aws:" + action }
+
+// IsAWSKind reports whether a Gap kind or a Reads entry names an AWS call.
+func IsAWSKind(kind string) bool { return strings.HasPrefix(kind, "aws:") }
+
+// PolicyJSON turns a policy document as IAM, ECR or KMS return it (IAM documents are
+// URL-encoded) into JSON for the model; text that is not JSON is kept as a JSON string.
+func PolicyJSON(doc string) json.RawMessage {
+	if doc == "" {
+		return nil
+	}
+	if json.Valid([]byte(doc)) {
+		return json.RawMessage(doc)
+	}
+	if s, err := url.PathUnescape(doc); err == nil && json.Valid([]byte(s)) {
+		return json.RawMessage(s)
+	}
+	b, _ := json.Marshal(doc)
+	return b
+}
+
+// Role returns the collected role with this ARN, or nil.
+func (a *AWS) Role(arn string) *IAMRole {
+	for i := range a.Roles {
+		if a.Roles[i].Role.Arn != nil && *a.Roles[i].Role.Arn == arn {
+			return &a.Roles[i]
+		}
+	}
+	return nil
+}
+
+// ARNRef is the object reference of a finding on an AWS resource: Kind is the ARN's service
+// and resource type ("eks:cluster", "iam:role", "ec2:security-group"), Name the rest of its
+// resource part, and Namespace is empty.
+func ARNRef(arn string) ObjectRef {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ObjectRef{Kind: "aws", Name: arn}
+	}
+	service, res := parts[2], parts[5]
+	i := strings.IndexAny(res, "/:")
+	if i < 0 {
+		return ObjectRef{Kind: service, Name: res}
+	}
+	return ObjectRef{Kind: service + ":" + res[:i], Name: res[i+1:]}
+}
