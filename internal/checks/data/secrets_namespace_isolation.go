@@ -4,7 +4,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/eksguard/eksguard/internal/check"
 	"github.com/eksguard/eksguard/internal/fieldpath"
@@ -87,13 +86,13 @@ var secretsNamespaceIsolation = &check.Check{
 				for other, secrets := range secretsOf {
 					if other != app {
 						sort.Strings(secrets)
-						others = append(others, strconv.Quote(other)+" ("+strings.Join(secrets, ", ")+")")
+						others = append(others, strconv.Quote(other)+" ("+check.JoinLimited(secrets, check.MaxListed)+")")
 					}
 				}
 				sort.Strings(others)
 				r.Fail(p.Object, at, "ServiceAccount "+strconv.Quote(secretIsolationNSName(ns, sa))+" of application "+strconv.Quote(app)+
-					" can read every Secret in its namespace through "+strings.Join(via, ", ")+"; the namespace also holds Secrets of "+
-					strings.Join(others, ", "))
+					" can read every Secret in its namespace through "+check.JoinLimited(via, check.MaxListed)+"; the namespace also holds Secrets of "+
+					check.JoinLimited(others, check.MaxListed))
 			}
 		}
 	},
