@@ -26,6 +26,7 @@ type progress struct {
 	w        io.Writer
 	now      func() time.Time
 	interval time.Duration
+	width    int // terminal columns; a longer line would wrap and break \r redraws (0: no limit)
 
 	mu      sync.Mutex
 	kinds   map[string]*kindProgress
@@ -53,7 +54,11 @@ func newProgress(w io.Writer, quiet bool) *progress {
 	if quiet || os.Getenv("CI") != "" || !isTerminal(w) {
 		return nil
 	}
-	return newProgressTo(w, time.Now)
+	p := newProgressTo(w, time.Now)
+	if width, _, err := term.GetSize(int(w.(*os.File).Fd())); err == nil {
+		p.width = width
+	}
+	return p
 }
 
 // newProgressTo always draws; tests give it a buffer and a fake clock.
@@ -123,6 +128,9 @@ func (p *progress) latestActive() string {
 // draw rewrites the line; the caller holds p.mu.
 func (p *progress) draw(now time.Time) {
 	line := p.line()
+	if r := []rune(line); p.width > 1 && len(r) >= p.width {
+		line = string(r[:p.width-2]) + "…"
+	}
 	pad := ""
 	if n := p.lastLen - len([]rune(line)); n > 0 {
 		pad = fmt.Sprintf("%*s", n, "")

@@ -153,3 +153,13 @@ func TestDisplayKind(t *testing.T) {
 		}
 	}
 }
+
+func TestProgressFitsTheTerminal(t *testing.T) {
+	var buf bytes.Buffer
+	p := progressFor(&buf, newFakeClock())
+	p.width = 20
+	p.Update("ValidatingAdmissionPolicyBinding.admissionregistration.k8s.io", 12345, false)
+	if got, want := lastFrame(buf.String()), "listing validating…"; got != want || len([]rune(got)) >= p.width {
+		t.Errorf("frame %q (%d columns), want %q within %d", got, len([]rune(got)), want, p.width)
+	}
+}
