@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"time"
 
 	"github.com/eksguard/eksguard/internal/baseline"
 	"github.com/eksguard/eksguard/internal/check"
@@ -163,6 +164,11 @@ type Format func(w io.Writer, r *Report, opts Options) error
 type Options struct {
 	// Color enables ANSI colours (only when writing to a terminal).
 	Color bool
+	// Now stamps formats that carry the time of the run (policyreport); zero means time.Now().
+	Now time.Time
+	// PolicyReportAPI is the API -o policyreport writes: PolicyReportWG (the default, also
+	// for "") or PolicyReportOpen.
+	PolicyReportAPI string
 }
 
 var formats = map[string]Format{}
