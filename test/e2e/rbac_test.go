@@ -44,7 +44,7 @@ metadata: {name: rbac-probe}
 spec: {}
 `
 
-// readerRole installs deploy/clusterrole.yaml and returns its ClusterRole.
+// readerRole installs deploy/clusterrole.yaml and returns its ClusterRole eksguard-reader.
 func readerRole(t *testing.T) *rbacv1.ClusterRole {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "clusterrole.yaml"))
@@ -53,7 +53,7 @@ func readerRole(t *testing.T) *rbacv1.ClusterRole {
 	}
 	var role *rbacv1.ClusterRole
 	for _, o := range apply(t, string(data)) {
-		if o.GetKind() == "ClusterRole" {
+		if o.GetKind() == "ClusterRole" && o.GetName() == "eksguard-reader" {
 			role = &rbacv1.ClusterRole{}
 			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, role); err != nil {
 				t.Fatal(err)
@@ -61,7 +61,7 @@ func readerRole(t *testing.T) *rbacv1.ClusterRole {
 		}
 	}
 	if role == nil {
-		t.Fatal("deploy/clusterrole.yaml has no ClusterRole")
+		t.Fatal("deploy/clusterrole.yaml has no ClusterRole eksguard-reader")
 	}
 	return role
 }

@@ -9,6 +9,14 @@ import (
 	"github.com/eksguard/eksguard/internal/version"
 )
 
+// RESTConfig is the client configuration Collect would use for opts (kubeconfig rules, rate
+// limits, timeout, user agent) and the name it gives the cluster, for commands that also
+// write to the cluster they read (--write-reports).
+func RESTConfig(opts Options) (*rest.Config, string, error) {
+	opts.setDefaults()
+	return restConfig(opts)
+}
+
 // restConfig builds the client configuration as kubectl does (--kubeconfig, KUBECONFIG,
 // ~/.kube/config, --context, then in-cluster) and names the cluster: the context, else the
 // API server URL.

@@ -49,8 +49,11 @@ type Env struct {
 
 // Run is a TestMain body: it starts the control plane, calls setup, runs the tests, stops
 // the control plane and returns the exit code. Failing to start is a failure (exit 1).
-func Run(m *testing.M, setup func(*Env) error) int {
-	env, err := Start()
+func Run(m *testing.M, setup func(*Env) error) int { return RunWith(m, Options{}, setup) }
+
+// RunWith is Run with a control plane started with opts.
+func RunWith(m *testing.M, opts Options, setup func(*Env) error) int {
+	env, err := StartWith(opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kubetest:", err)
 		return 1
@@ -67,8 +70,18 @@ func Run(m *testing.M, setup func(*Env) error) int {
 	return code
 }
 
+// Options tune the control plane StartWith starts.
+type Options struct {
+	// CRDDirectoryPaths are directories (or files) of CustomResourceDefinitions installed,
+	// and served, before StartWith returns; a missing path is an error.
+	CRDDirectoryPaths []string
+}
+
 // Start starts etcd and kube-apiserver on loopback.
-func Start() (*Env, error) {
+func Start() (*Env, error) { return StartWith(Options{}) }
+
+// StartWith starts etcd and kube-apiserver on loopback with opts.
+func StartWith(opts Options) (*Env, error) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		dir, err := buildBinaries()
 		if err != nil {
@@ -76,7 +89,8 @@ func Start() (*Env, error) {
 		}
 		os.Setenv("KUBEBUILDER_ASSETS", dir)
 	}
-	te := &envtest.Environment{ControlPlaneStartTimeout: 2 * time.Minute, ControlPlaneStopTimeout: time.Minute}
+	te := &envtest.Environment{ControlPlaneStartTimeout: 2 * time.Minute, ControlPlaneStopTimeout: time.Minute,
+		CRDDirectoryPaths: opts.CRDDirectoryPaths, ErrorIfCRDPathMissing: len(opts.CRDDirectoryPaths) > 0}
 	cfg, err := te.Start()
 	if err != nil {
 		return nil, fmt.Errorf("start kube-apiserver and etcd: %w", err)
