@@ -55,6 +55,11 @@ const (
 	liveSvcsPerNS    = 10
 )
 
+// liveStandalone (EKSGUARD_LIVE_BENCH_STANDALONE=1) creates the Pods without owners instead
+// of as the Pods of the Deployments' ReplicaSets, so the checks report on every Pod rather
+// than once per Deployment (POD_SPEC_SOURCES): the worst case for the checks.
+var liveStandalone = os.Getenv("EKSGUARD_LIVE_BENCH_STANDALONE") != ""
+
 // liveNamespaces is 100 (10,000 Pods) unless EKSGUARD_LIVE_BENCH_PODS asks for fewer Pods
 // (hack/test runs the benchmarks once, to see that they work, with 1,000).
 var liveNamespaces = func() int {
@@ -155,16 +160,32 @@ func loadObjects(cfg *rest.Config) (int, error) {
 			})
 		}
 		for i := range liveDeploysPerNS {
+			// A Deployment, and unless the Pods are standalone, what its controllers would make:
+			// a ReplicaSet it owns and the Pods that one owns.
 			creates = append(creates, func() error {
-				_, err := cs.AppsV1().Deployments(ns).Create(ctx, deployment(ns, n, i), opts)
-				return err
+				d, err := cs.AppsV1().Deployments(ns).Create(ctx, deployment(ns, n, i), opts)
+				if err != nil || liveStandalone {
+					return err
+				}
+				rs, err := cs.AppsV1().ReplicaSets(ns).Create(ctx, replicaSet(d), opts)
+				if err != nil {
+					return err
+				}
+				for j := range livePodsPerNS / liveDeploysPerNS {
+					if _, err := cs.CoreV1().Pods(ns).Create(ctx, ownedPod(rs, j), opts); err != nil {
+						return err
+					}
+				}
+				return nil
 			})
 		}
 		for i := range liveSvcsPerNS {
 			creates = append(creates, func() error { _, err := cs.CoreV1().Services(ns).Create(ctx, service(ns, i), opts); return err })
 		}
-		for i := range livePodsPerNS {
-			creates = append(creates, func() error { _, err := cs.CoreV1().Pods(ns).Create(ctx, pod(ns, n, i), opts); return err })
+		if liveStandalone {
+			for i := range livePodsPerNS {
+				creates = append(creates, func() error { _, err := cs.CoreV1().Pods(ns).Create(ctx, pod(ns, n, i), opts); return err })
+			}
 		}
 	}
 	// A cluster-wide binding per team, so the RBAC checks see ClusterRoleBindings to subjects.
@@ -204,7 +225,11 @@ func loadObjects(cfg *rest.Config) (int, error) {
 		return 0, err
 	default:
 	}
-	return liveNamespaces + len(creates), nil
+	objects := liveNamespaces + len(creates)
+	if !liveStandalone { // each Deployment's task also made a ReplicaSet and its Pods
+		objects += liveNamespaces * liveDeploysPerNS * (1 + livePodsPerNS/liveDeploysPerNS)
+	}
+	return objects, nil
 }
 
 func labels(app string, n int) map[string]string {
@@ -332,8 +357,33 @@ func deployment(ns string, n, i int) *appsv1.Deployment {
 	}
 }
 
-// pod is a Pod as a ReplicaSet makes it, but standalone (envtest has no controllers): every
-// one is checked on its own, the most check work 10,000 Pods can cause.
+// replicaSet is the ReplicaSet the deployment controller would make for d.
+func replicaSet(d *appsv1.Deployment) *appsv1.ReplicaSet {
+	const hash = "7d9f8c6b5"
+	tmpl := *d.Spec.Template.DeepCopy()
+	tmpl.Labels[appsv1.DefaultDeploymentUniqueLabelKey] = hash
+	sel := d.Spec.Selector.DeepCopy()
+	sel.MatchLabels[appsv1.DefaultDeploymentUniqueLabelKey] = hash
+	return &appsv1.ReplicaSet{
+		ObjectMeta: metav1.ObjectMeta{Name: d.Name + "-" + hash, Namespace: d.Namespace, Labels: tmpl.Labels,
+			Annotations:     map[string]string{"deployment.kubernetes.io/revision": "1", "deployment.kubernetes.io/desired-replicas": fmt.Sprint(*d.Spec.Replicas)},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true)}}},
+		Spec: appsv1.ReplicaSetSpec{Replicas: d.Spec.Replicas, Selector: sel, Template: tmpl},
+	}
+}
+
+// ownedPod is the j-th Pod the replica set controller would make for rs.
+func ownedPod(rs *appsv1.ReplicaSet, j int) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%05d", rs.Name, j), Namespace: rs.Namespace, Labels: rs.Spec.Template.Labels,
+			Annotations:     map[string]string{"kubectl.kubernetes.io/restartedAt": "2026-11-20T10:00:00Z", "prometheus.io/scrape": "true"},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID, Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true)}}},
+		Spec: *rs.Spec.Template.Spec.DeepCopy(),
+	}
+}
+
+// pod is a Pod as a ReplicaSet makes it, but standalone (EKSGUARD_LIVE_BENCH_STANDALONE):
+// every one is checked on its own, the most check work 10,000 Pods can cause.
 func pod(ns string, n, i int) *corev1.Pod {
 	app := fmt.Sprintf("svc-%d", i%liveDeploysPerNS)
 	return &corev1.Pod{
@@ -563,8 +613,12 @@ func BenchmarkLiveCluster10k(b *testing.B) {
 	cfg := lc.env.Config
 	ctx := context.Background()
 	targets := collectedTargets(b, cfg) // also warms the server's caches
-	b.Logf("loaded %d objects (%d Pods in %d namespaces) in %s; the collector lists %d resources",
-		lc.objects, liveNamespaces*livePodsPerNS, liveNamespaces, lc.loadTime.Round(time.Second), len(targets))
+	layout := "owned by the ReplicaSets of the Deployments"
+	if liveStandalone {
+		layout = "standalone"
+	}
+	b.Logf("loaded %d objects (%d Pods in %d namespaces, %s) in %s; the collector lists %d resources",
+		lc.objects, liveNamespaces*livePodsPerNS, liveNamespaces, layout, lc.loadTime.Round(time.Second), len(targets))
 
 	// Wall time is what the target is about; CPU time, the benchmark's own (client) and the
 	// API server's and etcd's (server), says where it goes and varies less when other jobs
