@@ -1,0 +1,153 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
+	"github.com/aws/aws-sdk-go-v2/service/guardduty"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/eksguard/eksguard/internal/version"
+)
+
+// clients are the service clients of one collection, sharing one configuration: the
+// credential chain, the adaptive retryer, the request bound and the call recorder.
+type clients struct {
+	region     string
+	eks        *eks.Client
+	ec2        *ec2.Client
+	iam        *iam.Client
+	ecr        *ecr.Client
+	kms        *kms.Client
+	cloudtrail *cloudtrail.Client
+	guardduty  *guardduty.Client
+	sts        *sts.Client
+}
+
+func newCollector(ctx context.Context, opts Options) (*collector, error) {
+	c := &collector{opts: opts, gaps: map[string]*gapAcc{}, once: map[string]*sync.Once{}}
+	load := []func(*config.LoadOptions) error{
+		config.WithRetryer(func() sdkaws.Retryer {
+			return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+				o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
+					so.MaxAttempts = opts.MaxAttempts
+					if opts.MaxBackoff > 0 {
+						so.MaxBackoff = opts.MaxBackoff
+					}
+				})
+			})
+		}),
+		config.WithAppID("eksguard-" + strings.TrimPrefix(version.String(), "v")),
+	}
+	if opts.Region != "" {
+		load = append(load, config.WithRegion(opts.Region))
+	}
+	if opts.Profile != "" {
+		load = append(load, config.WithSharedConfigProfile(opts.Profile))
+	}
+	if opts.Credentials != nil {
+		load = append(load, config.WithCredentialsProvider(opts.Credentials))
+	}
+	if opts.HTTPClient != nil {
+		load = append(load, config.WithHTTPClient(opts.HTTPClient))
+	}
+	if opts.BaseEndpoint != "" {
+		load = append(load, config.WithBaseEndpoint(opts.BaseEndpoint))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("no AWS region: give --region (or set AWS_REGION, or a region in the profile)")
+	}
+	sem := make(chan struct{}, opts.Concurrency)
+	cfg.APIOptions = append(cfg.APIOptions, func(s *middleware.Stack) error {
+		if err := s.Initialize.Add(c.recorder(), middleware.After); err != nil {
+			return err
+		}
+		// Each attempt (not each operation) holds a slot: a call waiting to retry does not
+		// keep another from running.
+		return s.Finalize.Insert(bound(sem), "Retry", middleware.After)
+	})
+	cfg.APIOptions = append(cfg.APIOptions, opts.APIOptions...)
+	c.clients = &clients{
+		region:     cfg.Region,
+		eks:        eks.NewFromConfig(cfg),
+		ec2:        ec2.NewFromConfig(cfg),
+		iam:        iam.NewFromConfig(cfg),
+		ecr:        ecr.NewFromConfig(cfg),
+		kms:        kms.NewFromConfig(cfg),
+		cloudtrail: cloudtrail.NewFromConfig(cfg),
+		guardduty:  guardduty.NewFromConfig(cfg),
+		sts:        sts.NewFromConfig(cfg),
+	}
+	return c, nil
+}
+
+// Action is the IAM action of an SDK operation: the service's ID lower-cased, a colon and
+// the operation name ("EKS", "DescribeCluster" -> "eks:DescribeCluster").
+func Action(serviceID, operation string) string {
+	return strings.ToLower(strings.ReplaceAll(serviceID, " ", "")) + ":" + operation
+}
+
+// recorder counts every operation and reports it to Options.OnCall.
+func (c *collector) recorder() middleware.InitializeMiddleware {
+	return middleware.InitializeMiddlewareFunc("eksguardRecordAction", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		action := Action(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx))
+		c.mu.Lock()
+		c.calls++
+		c.mu.Unlock()
+		if c.opts.OnCall != nil {
+			c.opts.OnCall(action)
+		}
+		return next.HandleInitialize(ctx, in)
+	})
+}
+
+// bound holds one of the semaphore's slots while a request attempt is in flight.
+func bound(sem chan struct{}) middleware.FinalizeMiddleware {
+	return middleware.FinalizeMiddlewareFunc("eksguardConcurrency", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return middleware.FinalizeOutput{}, middleware.Metadata{}, ctx.Err()
+		}
+		defer func() { <-sem }()
+		return next.HandleFinalize(ctx, in)
+	})
+}
+
+type identity struct{ account, partition, arn string }
+
+// identity asks STS who the credentials are. Missing or rejected credentials end the
+// collection here, with one clear error instead of a gap for every call.
+func (c *collector) identity(ctx context.Context) (identity, error) {
+	out, err := c.clients.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		if ctx.Err() != nil {
+			return identity{}, ctx.Err()
+		}
+		return identity{}, fmt.Errorf("AWS credentials: %w", err)
+	}
+	id := identity{account: str(out.Account), arn: str(out.Arn), partition: "aws"}
+	if parts := strings.SplitN(id.arn, ":", 3); len(parts) == 3 && parts[1] != "" {
+		id.partition = parts[1]
+	}
+	c.debugf("AWS identity %s (account %s)", id.arn, id.account)
+	return id, nil
+}
