@@ -1,0 +1,290 @@
+package aws_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/eksguard/eksguard/internal/inventory"
+	awssource "github.com/eksguard/eksguard/internal/source/aws"
+	"github.com/eksguard/eksguard/internal/source/aws/awstest"
+)
+
+var srv *awstest.Server
+
+func TestMain(m *testing.M) {
+	os.Exit(awstest.Run(m, func(s *awstest.Server) error { srv = s; return nil }))
+}
+
+// calls records the IAM actions of a collection.
+type calls struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *calls) record(action string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	c.n[action]++
+}
+
+func (c *calls) actions() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for a := range c.n {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// options are collector options for a test account.
+func options(acct *awstest.Account, cluster string, rec *calls) awssource.Options {
+	o := awssource.Options{ClusterName: cluster, Region: awstest.Region, BaseEndpoint: srv.URL,
+		Credentials: awstest.Credentials, APIOptions: acct.APIOptions(), MaxBackoff: 50 * time.Millisecond,
+		Kubeconfig: os.DevNull}
+	if rec != nil {
+		o.OnCall = rec.record
+	}
+	return o
+}
+
+// fullAccount creates a cluster that exercises every collector: node groups with launch
+// templates and instances, add-ons, access entries, Pod Identity, IRSA, ECR, KMS, CloudTrail
+// and GuardDuty.
+func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.Cluster, *inventory.Inventory) {
+	t.Helper()
+	acct := srv.NewAccount(t)
+	cl, err := acct.CreateCluster(ctx, awstest.ClusterSpec{Name: "prod", Public: true, Private: true, Logging: []string{"audit"},
+		Encrypt: true, Nodegroups: 2, Version: "1.31"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::` + acct.ID + `:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"oidc.eks.us-east-1.amazonaws.com/id/X:sub":"system:serviceaccount:shop:web"}}}]}`
+	irsa, err := acct.CreateRole(ctx, "shop-web", trust, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acct.CreatePolicy(ctx, "shop-web", "shop-web-s3", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}`); err != nil {
+		t.Fatal(err)
+	}
+	pod, err := acct.CreateRole(ctx, "shop-worker", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct.AddPodIdentityAssociation("prod", ekstypes.PodIdentityAssociation{Namespace: sdkaws.String("shop"), ServiceAccount: sdkaws.String("worker"), RoleArn: &pod})
+	acct.AddAccessEntry("prod", ekstypes.AccessEntry{PrincipalArn: sdkaws.String("arn:aws:iam::" + acct.ID + ":role/admin")},
+		ekstypes.AssociatedAccessPolicy{PolicyArn: sdkaws.String("arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"), AccessScope: &ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeCluster}})
+	acct.AddAccessEntry("prod", ekstypes.AccessEntry{PrincipalArn: &cl.NodeRoleARN, Type: sdkaws.String("EC2_LINUX")})
+	acct.AddAddon("prod", ekstypes.Addon{AddonName: sdkaws.String("vpc-cni"), AddonVersion: sdkaws.String("v1.18.0-eksbuild.1")})
+	acct.SetAddonVersions(ekstypes.AddonInfo{AddonName: sdkaws.String("vpc-cni"), AddonVersions: []ekstypes.AddonVersionInfo{
+		{AddonVersion: sdkaws.String("v1.19.0-eksbuild.1"), Compatibilities: []ekstypes.Compatibility{{ClusterVersion: sdkaws.String("1.31"), DefaultVersion: true}}},
+		{AddonVersion: sdkaws.String("v1.18.0-eksbuild.1"), Compatibilities: []ekstypes.Compatibility{{ClusterVersion: sdkaws.String("1.31")}}}}})
+	acct.SetClusterVersions(ekstypes.ClusterVersionInformation{ClusterVersion: sdkaws.String("1.31"), VersionStatus: ekstypes.VersionStatusStandardSupport})
+	for _, repo := range []string{"shop/web", "shop/worker"} {
+		if err := acct.CreateRepository(ctx, repo, `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},"action":{"type":"expire"}}]}`, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := acct.CreateTrail(ctx, "main"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acct.CreateDetector(ctx); err != nil {
+		t.Fatal(err)
+	}
+	inv := &inventory.Inventory{}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop", Annotations: map[string]string{awssource.IRSAAnnotation: irsa}}}
+	inv.Add(&inventory.Object{ObjectRef: inventory.ObjectRef{APIVersion: "v1", Kind: "ServiceAccount", Namespace: "shop", Name: "web"}, Typed: sa})
+	acct.ResetStats()
+	return acct, cl, inv
+}
+
+func TestCollectAgainstMoto(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	acct, cl, inv := fullAccount(t, ctx)
+	rec := &calls{}
+	if err := awssource.Collect(ctx, inv, options(acct, "prod", rec)); err != nil {
+		t.Fatal(err)
+	}
+	a := inv.AWS
+	for _, g := range inv.Gaps {
+		t.Errorf("unexpected gap: %+v", g)
+	}
+	if a.Account != acct.ID || a.Region != awstest.Region || a.Partition != "aws" || a.ClusterARN != cl.ARN {
+		t.Errorf("target = %+v", a.AWSTarget)
+	}
+	if a.Cluster == nil || !a.Cluster.ResourcesVpcConfig.EndpointPublicAccess {
+		t.Fatalf("cluster = %+v", a.Cluster)
+	}
+	check := func(what string, got, want int) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s: got %d, want %d", what, got, want)
+		}
+	}
+	check("node groups", len(a.Nodegroups), 2)
+	check("launch templates", len(a.LaunchTemplates), 2)
+	check("instances", len(a.Instances), 2)
+	check("add-ons", len(a.Addons), 1)
+	check("add-on versions", len(a.AddonVersions), 1)
+	check("cluster versions", len(a.ClusterVersions), 1)
+	check("access entries", len(a.AccessEntries), 2)
+	check("pod identity associations", len(a.PodIdentityAssociations), 1)
+	check("repositories", len(a.Repositories), 2)
+	check("keys", len(a.Keys), 1)
+	check("trails", len(a.Trails), 1)
+	check("detectors", len(a.Detectors), 1)
+	check("instance profiles", len(a.InstanceProfiles), 1)
+	check("customer-managed policies", len(a.Policies), 1)
+	check("subnets", len(a.Subnets), 2)
+	if len(a.SecurityGroups) == 0 || len(a.Subnets) == 0 {
+		t.Errorf("security groups %d, subnets %d", len(a.SecurityGroups), len(a.Subnets))
+	}
+	uses := map[string][]string{}
+	for _, r := range a.Roles {
+		uses[*r.Role.RoleName] = r.Uses
+		if !json.Valid(r.TrustPolicy) || !strings.Contains(string(r.TrustPolicy), `"Statement"`) {
+			t.Errorf("role %s trust policy not decoded: %s", *r.Role.RoleName, r.TrustPolicy)
+		}
+	}
+	for role, want := range map[string][]string{
+		"prod-cluster": {"cluster"}, "prod-node": {"node"}, "shop-web": {"irsa:shop/web"}, "shop-worker": {"pod-identity:shop/worker"},
+	} {
+		if !slices.Equal(uses[role], want) {
+			t.Errorf("role %s uses = %v, want %v", role, uses[role], want)
+		}
+	}
+	if r := a.Role(cl.RoleARN); r == nil || len(r.AttachedPolicies) != 1 {
+		t.Errorf("cluster role = %+v", r)
+	}
+	if len(a.Keys) == 1 && (a.Keys[0].RotationEnabled == nil) {
+		t.Errorf("key rotation not read: %+v", a.Keys[0])
+	}
+	if len(a.Trails) == 1 && (a.Trails[0].Status == nil || !sdkaws.ToBool(a.Trails[0].Status.IsLogging)) {
+		t.Errorf("trail status not read: %+v", a.Trails[0])
+	}
+	if a.Repositories[0].LifecyclePolicy == nil || a.Repositories[0].RepositoryPolicy != nil {
+		t.Errorf("repository policies: %+v", a.Repositories[0])
+	}
+	// Each resource is fetched once.
+	for action, n := range rec.n {
+		want := 1
+		switch action {
+		case "ec2:DescribeInstances":
+			want = 3 // one per cluster tag
+		case "eks:DescribeNodegroup", "ec2:DescribeLaunchTemplateVersions", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "eks:DescribeAccessEntry", "eks:ListAssociatedAccessPolicies":
+			want = 2
+		case "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies":
+			want = 4
+		case "iam:GetRolePolicy":
+			want = 1
+		}
+		if n != want {
+			t.Errorf("%s called %d times, want %d", action, n, want)
+		}
+	}
+	t.Logf("actions: %v", rec.actions())
+}
+
+// TestDeniedCallsAreGaps: AccessDenied and UnauthorizedOperation on any call become a gap
+// naming the IAM action, and the collection goes on.
+func TestDeniedCallsAreGaps(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	acct, _, inv := fullAccount(t, ctx)
+	denied := []string{"eks:ListAccessEntries", "ec2:DescribeInstances", "iam:GetRole", "ecr:GetLifecyclePolicy", "kms:GetKeyRotationStatus",
+		"cloudtrail:GetTrailStatus", "guardduty:ListDetectors", "eks:DescribeAddon"}
+	acct.Deny(denied...)
+	if err := awssource.Collect(ctx, inv, options(acct, "prod", nil)); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]inventory.Gap{}
+	for _, g := range inv.Gaps {
+		got[g.Kind] = g
+	}
+	for _, action := range denied {
+		g, ok := got[inventory.AWSKind(action)]
+		if !ok {
+			t.Errorf("no gap for denied %s (gaps: %+v)", action, inv.Gaps)
+			continue
+		}
+		if g.Reason != inventory.GapForbidden || !strings.Contains(g.Message, action) || g.Resource == "" {
+			t.Errorf("gap for %s = %+v", action, g)
+		}
+	}
+	if len(inv.Gaps) != len(denied) {
+		t.Errorf("got %d gaps, want %d: %+v", len(inv.Gaps), len(denied), inv.Gaps)
+	}
+	// What was not denied was still collected.
+	if inv.AWS.Cluster == nil || len(inv.AWS.Nodegroups) != 2 || len(inv.AWS.Repositories) != 2 {
+		t.Errorf("collection stopped at the denials: %+v", inv.AWS)
+	}
+}
+
+// TestThrottlingIsRetried: throttled calls are retried by the adaptive retryer.
+func TestThrottlingIsRetried(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	acct, _, inv := fullAccount(t, ctx)
+	acct.Throttle("eks:DescribeCluster", 2)
+	acct.Throttle("ec2:DescribeSubnets", 2)
+	acct.Throttle("iam:GetRole", 3)
+	acct.Throttle("ecr:DescribeRepositories", 2)
+	if err := awssource.Collect(ctx, inv, options(acct, "prod", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Gaps) != 0 {
+		t.Errorf("throttling left gaps: %+v", inv.Gaps)
+	}
+	calls := acct.Calls()
+	if calls["eks:DescribeCluster"] != 3 || calls["ec2:DescribeSubnets"] != 3 || calls["ecr:DescribeRepositories"] != 3 {
+		t.Errorf("calls = %v", calls)
+	}
+	if len(inv.AWS.Roles) != 4 || len(inv.AWS.Subnets) != 2 {
+		t.Errorf("roles %d, subnets %d", len(inv.AWS.Roles), len(inv.AWS.Subnets))
+	}
+}
+
+// TestConcurrencyBound: no more requests are in flight than Options.Concurrency, and more
+// than one when allowed.
+func TestConcurrencyBound(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, bound := range []int{1, 3} {
+		acct, _, inv := fullAccount(t, ctx)
+		acct.Delay(20 * time.Millisecond)
+		opts := options(acct, "prod", nil)
+		opts.Concurrency = bound
+		if err := awssource.Collect(ctx, inv, opts); err != nil {
+			t.Fatal(err)
+		}
+		if got := acct.MaxInFlight(); got != bound {
+			t.Errorf("concurrency %d: at most %d requests in flight, want exactly %d", bound, got, bound)
+		}
+	}
+}
+
+// TestMissingClusterFails: a cluster that does not exist ends the collection with an error.
+func TestMissingClusterFails(t *testing.T) {
+	acct := srv.NewAccount(t)
+	err := awssource.Collect(context.Background(), &inventory.Inventory{}, options(acct, "nope", nil))
+	if err == nil || !strings.Contains(err.Error(), `"nope" not found`) {
+		t.Errorf("err = %v", err)
+	}
+}
