@@ -7,6 +7,7 @@
 #   PEERS_SKIP=polaris,trivy bench/peers.sh         # skip tools (or corpus:tool, e.g. gen10k:trivy)
 #   PEERS_CORPORA=real bench/peers.sh               # real, gen10k, gen10k-single (one 14.6 MB file)
 #   TRIVY_TIMEOUT=900 bench/peers.sh                # seconds before Trivy is stopped (default 900)
+#   PEERS_REV=abc1234 bench/peers.sh                # commit to name in the header (default: git HEAD)
 #
 # Builds bench/out/eksguard and bench/out/peercount, installs kube-score v1.20.0 into
 # bench/out/bin with `go install` when missing, (re)generates bench/out/corpus (10,000
@@ -279,7 +280,7 @@ done
 {
 	echo "## Peers: eksguard and peer scanners side by side"
 	echo
-	echo "$(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo '+dirty'); $(nproc) CPUs, $(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+	echo "$(date -u +%Y-%m-%dT%H:%MZ), commit ${PEERS_REV:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo '+dirty')}; $(nproc) CPUs, $(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo
 	for c in "${corpora[@]}"; do
 		cat "$DIR/$c.md"

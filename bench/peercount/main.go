@@ -46,6 +46,7 @@ func main() {
 	title := flag.String("title", "", "section title")
 	out := flag.String("o", "-", "markdown output")
 	gaps := flag.String("gaps", "", "also write the objects peers flag that eksguard does not, per concept")
+	flag.IntVar(&gapsLimit, "gaps-limit", 40, "objects listed per concept and tool in -gaps (0: all)")
 	flag.Parse()
 	if *corpus == "" || *runsFile == "" {
 		fmt.Fprintln(os.Stderr, "usage: peercount -corpus DIR -runs runs.tsv [-spec spec/checks.yaml] [-title T] [-o out.md] [-gaps gaps.md]")
@@ -56,6 +57,8 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+var gapsLimit int
 
 // objKey identifies an object across tools: kind, namespace ("" for cluster-scoped kinds,
 // "default" for a namespaced object without one) and name.
@@ -102,15 +105,16 @@ type doc struct {
 }
 
 type index struct {
-	files     map[string][]doc  // relative path -> documents in order
-	kinds     map[string]string // lower-case kind -> kind
+	files     map[string][]doc    // relative path -> documents in order
+	lines     map[string][]string // relative path -> its lines (for Trivy's unnamed findings)
+	kinds     map[string]string   // lower-case kind -> kind
 	documents int
 	bytes     int64
 	dupes     int // documents whose kind/namespace/name another document already has
 }
 
 func buildIndex(root string) (*index, error) {
-	ix := &index{files: map[string][]doc{}, kinds: map[string]string{}}
+	ix := &index{files: map[string][]doc{}, lines: map[string][]string{}, kinds: map[string]string{}}
 	seen := map[objKey]bool{}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -133,6 +137,7 @@ func buildIndex(root string) (*index, error) {
 		ix.bytes += int64(len(data))
 		rel, _ := filepath.Rel(root, path)
 		rel = filepath.ToSlash(rel)
+		ix.lines[rel] = strings.Split(string(data), "\n")
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		for {
 			var n yaml.Node
@@ -198,24 +203,6 @@ func (ix *index) lookup(file, kind, name string) (objKey, bool) {
 		}
 	}
 	return objKey{}, false
-}
-
-// atLine returns the document of file that starts at or before line (the last such one).
-func (ix *index) atLine(file string, line int) (objKey, bool) {
-	docs := ix.files[file]
-	var best *doc
-	for i := range docs {
-		if docs[i].Line <= line {
-			best = &docs[i]
-		}
-	}
-	if best == nil && len(docs) > 0 {
-		best = &docs[0]
-	}
-	if best == nil {
-		return objKey{}, false
-	}
-	return newKey(best.Kind, best.Namespace, best.Name), true
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -658,28 +645,67 @@ func trivyByName(ix *index, target, msg string) (objKey, bool) {
 var podKinds = map[string]bool{"Pod": true, "PodTemplate": true, "ReplicationController": true, "ReplicaSet": true,
 	"Deployment": true, "StatefulSet": true, "DaemonSet": true, "Job": true, "CronJob": true}
 
-// trivyByLine picks the document of a message that names no object ("Role permits ...",
-// "container should drop all") from its line. Trivy's lines drift behind the file's after
-// block scalars, so the document at the line is taken only when its kind fits the message;
-// otherwise the next document that fits.
-func trivyByLine(ix *index, target, msg string, line int) (objKey, bool) {
-	fits := func(kind string) bool { return podKinds[kind] }
-	if strings.HasPrefix(msg, "Role ") || strings.HasPrefix(msg, "ClusterRole ") {
-		fits = func(kind string) bool { return kind == "Role" || kind == "ClusterRole" }
-	}
-	docs := ix.files[target]
-	start := 0
-	for i := range docs {
-		if docs[i].Line <= line {
-			start = i
+// trivyUnnamed tells, for Trivy rules whose message names no object, which documents can hold
+// the finding: a kind and, where the rule is that specific, text the document must contain.
+var trivyUnnamed = map[string]struct {
+	roles bool
+	text  *regexp.Regexp
+}{
+	"KSV-0044": {roles: true, text: regexp.MustCompile(`['"]\*['"]|\[\s*\*\s*\]|-\s+\*\s*$`)},
+	"KSV-0045": {roles: true, text: regexp.MustCompile(`['"]\*['"]|\[\s*\*\s*\]|-\s+\*\s*$`)},
+	"KSV-0046": {roles: true, text: regexp.MustCompile(`['"]\*['"]|\[\s*\*\s*\]|-\s+\*\s*$`)},
+	"KSV-0047": {roles: true, text: regexp.MustCompile(`nodes/proxy`)},
+	"KSV-0105": {text: regexp.MustCompile(`runAsUser:\s*0\s*$`)},
+}
+
+// trivyByLine places a finding whose message names no object and that no named finding shares
+// a line range with. Trivy's line numbers drift from the file's in multi-document files (by
+// up to ~60 lines either way in the generated corpus), so the line only narrows the search:
+// among the documents within 100 lines that fit the rule (kind, and text where the rule is
+// specific), the one nearest to the line.
+func trivyByLine(ix *index, target, id, msg string, line int) (objKey, bool) {
+	rule := trivyUnnamed[id]
+	roles := rule.roles || strings.HasPrefix(msg, "Role ") || strings.HasPrefix(msg, "ClusterRole ")
+	docs, lines := ix.files[target], ix.lines[target]
+	best, bestDist := -1, 0
+	for i, d := range docs {
+		end := len(lines)
+		if i+1 < len(docs) {
+			end = docs[i+1].Line - 1
+		}
+		if roles != (d.Kind == "Role" || d.Kind == "ClusterRole") || (!roles && !podKinds[d.Kind]) {
+			continue
+		}
+		dist := 0
+		if line < d.Line {
+			dist = d.Line - line
+		} else if line > end {
+			dist = line - end
+		}
+		if dist > 100 {
+			continue
+		}
+		if rule.text != nil {
+			hit := false
+			for l := d.Line; l <= end && l <= len(lines); l++ {
+				if rule.text.MatchString(lines[l-1]) {
+					hit = true
+					break
+				}
+			}
+			if !hit {
+				continue
+			}
+		}
+		if best < 0 || dist < bestDist {
+			best, bestDist = i, dist
 		}
 	}
-	for i := start; i < len(docs); i++ {
-		if fits(docs[i].Kind) {
-			return newKey(docs[i].Kind, docs[i].Namespace, docs[i].Name), true
-		}
+	if best < 0 {
+		return objKey{}, false
 	}
-	return ix.atLine(target, line)
+	d := docs[best]
+	return newKey(d.Kind, d.Namespace, d.Name), true
 }
 
 func parseTrivy(r io.Reader, ix *index) ([]hit, error) {
@@ -724,7 +750,7 @@ func parseTrivy(r io.Reader, ix *index) ([]hit, error) {
 				k, ok = named[span{m.CauseMetadata.StartLine, m.CauseMetadata.EndLine}]
 			}
 			if !ok {
-				k, ok = trivyByLine(ix, target, m.Message, m.CauseMetadata.StartLine)
+				k, ok = trivyByLine(ix, target, m.ID, m.Message, m.CauseMetadata.StartLine)
 			}
 			if !ok {
 				k = objKey{"?", "", target + ":" + strconv.Itoa(m.CauseMetadata.StartLine)}
@@ -796,6 +822,15 @@ func run(corpus, specPath, runsFile, title, out, gapsOut string) error {
 		r.ok = true
 		r.findings = len(hits)
 		objs := map[objKey]bool{}
+		unplaced := 0
+		for _, h := range hits {
+			if h.Obj.Kind == "?" {
+				unplaced++
+			}
+		}
+		if unplaced > 0 {
+			r.Notes += fmt.Sprintf("; %d findings name no object and could not be placed (counted as one object each)", unplaced)
+		}
 		for _, h := range hits {
 			objs[h.Obj] = true
 			cs := m.concepts(r.Tool, h.Rule)
@@ -1086,7 +1121,7 @@ func gapsReport(m *mapper, ix *index, runs []*runT, title string) string {
 			sort.Slice(missing, func(i, j int) bool { return missing[i].String() < missing[j].String() })
 			fmt.Fprintf(&b, "## %s %s: %s flags %d objects eksguard does not\n\n", c, m.label(c), r.Label, len(missing))
 			for i, o := range missing {
-				if i == 40 {
+				if gapsLimit > 0 && i == gapsLimit {
 					fmt.Fprintf(&b, "- ... %d more\n", len(missing)-i)
 					break
 				}

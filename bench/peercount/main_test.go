@@ -49,6 +49,10 @@ apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: proxy
+rules:
+- apiGroups: [""]
+  resources: [nodes/proxy]
+  verbs: [get]
 `
 	if err := os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
@@ -66,12 +70,12 @@ metadata:
 		{`container "aws-node" of daemonset "aws-node" in "kube-system" namespace should specify a seccomp profile`, 0, objKey{"DaemonSet", "kube-system", "aws-node"}},
 		{"daemonset aws-node in kube-system namespace is using the default security context", 0, objKey{"DaemonSet", "kube-system", "aws-node"}},
 		{"ClusterRole 'reader' shouldn't manage all resources", 0, objKey{"ClusterRole", "", "reader"}},
-		// No name: the line picks the document, moving on to the next role.
-		{"Role permits privilege escalation from node proxy", 13, objKey{"ClusterRole", "", "proxy"}},
+		// No name: the role near the line that grants nodes/proxy.
+		{"Role permits privilege escalation from node proxy", 8, objKey{"ClusterRole", "", "proxy"}},
 	} {
 		k, ok := trivyByName(ix, "a.yaml", c.msg)
 		if !ok {
-			k, ok = trivyByLine(ix, "a.yaml", c.msg, c.line)
+			k, ok = trivyByLine(ix, "a.yaml", "KSV-0047", c.msg, c.line)
 		}
 		if !ok || k != c.want {
 			t.Errorf("%q: got %v (%v), want %v", c.msg, k, ok, c.want)
