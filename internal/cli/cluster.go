@@ -133,6 +133,9 @@ func (o *clusterOptions) run(ctx context.Context, streams IO) error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
+	if err := o.enableWriteReports(ctx, streams, o.kube, o.kube.Namespace, nil); err != nil {
+		return err
+	}
 	inv, err := o.collect(ctx, streams)
 	if err != nil {
 		return err

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/eksguard/eksguard/internal/exception"
 	"github.com/eksguard/eksguard/internal/report"
 	"github.com/eksguard/eksguard/internal/scan"
+	"github.com/eksguard/eksguard/internal/source/kube"
 	"github.com/eksguard/eksguard/internal/version"
 )
 
@@ -21,7 +21,7 @@ import (
 // cluster), and the code that writes the report and turns it into an exit code, so that the
 // commands cannot drift apart.
 type reportOptions struct {
-	output     string
+	outputs    []string // -o FORMAT or FORMAT=FILE, repeatable
 	outputFile string
 	failOn     string
 	severity   string
@@ -34,20 +34,29 @@ type reportOptions struct {
 	exceptionFiles     []string
 	noInlineExceptions bool
 	baselineFile       string
+	// Policy reports: the API they use, and whether the run writes them into the cluster
+	// (write_reports.go).
+	policyReportAPI string
+	writeReports    bool
+	reportTarget    kube.Options // scan --snapshot: the cluster to write to
 
 	// Derived by complete.
-	format report.Format
+	sinks  []output
 	failAt *check.Severity
 	fws    []check.Framework
 	minSev check.Severity
 	// baseline is the --baseline report; now the time exception expiry is judged at.
 	baseline *baseline.Report
 	now      time.Time
+	// publish, when set, runs after the outputs are written (--write-reports).
+	publish func(*report.Report, *scan.Result) error
 }
 
 func (o *reportOptions) addFlags(f *pflag.FlagSet) {
-	f.StringVarP(&o.output, "output", "o", "table", "output format: "+strings.Join(report.Names(), ", "))
-	f.StringVar(&o.outputFile, "output-file", "", "write the report to this file instead of stdout")
+	f.StringArrayVarP(&o.outputs, "output", "o", []string{"table"}, "output format: "+strings.Join(report.Names(), ", ")+"; repeatable, FORMAT=FILE writes that format to FILE (at most one FORMAT goes to stdout)")
+	f.StringVar(&o.outputFile, "output-file", "", "write the report of a single -o FORMAT to this file instead of stdout")
+	f.StringVar(&o.policyReportAPI, "policy-report-api", report.PolicyReportWG, "API of -o policyreport and --write-reports: wgpolicyk8s (wgpolicyk8s.io/v1alpha2 PolicyReport) or openreports (openreports.io/v1alpha1 Report)")
+	f.BoolVar(&o.writeReports, "write-reports", false, "also create or update the policy reports of the run in the cluster (cluster, scan --snapshot; RBAC: ClusterRole eksguard-report-writer)")
 	f.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding at or above this severity fails ("+strings.Join(check.SeverityNames(), ", ")+", or none)")
 	f.StringVar(&o.severity, "severity", "info", "report only findings at or above this severity")
 	f.StringSliceVar(&o.checks, "checks", nil, "run only these checks (IDs, slugs or globs such as 'EKS-POD-*'; comma-separated)")
@@ -67,11 +76,14 @@ func (o *reportOptions) addFlags(f *pflag.FlagSet) {
 
 // complete validates the flags and derives what the run needs.
 func (o *reportOptions) complete() error {
-	format, err := report.Lookup(o.output)
+	sinks, err := parseOutputs(o.outputs, o.outputFile)
 	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
+		return err
 	}
-	o.format = format
+	o.sinks = sinks
+	if _, err := report.LookupPolicyReportAPI(o.policyReportAPI); err != nil {
+		return usageError("--policy-report-api: %v", err)
+	}
 	if !strings.EqualFold(o.failOn, "none") {
 		sev, err := check.ParseSeverity(o.failOn)
 		if err != nil {
@@ -131,27 +143,18 @@ func (o *reportOptions) write(streams IO, inputs []string, res *scan.Result) err
 		Results: res.Results, Findings: res.Findings, Scores: res.Scores, FailOn: o.failAt,
 		Exceptions: res.Exceptions, Baseline: res.Baseline})
 
-	out, color := streams.Out, streams.OutIsTerminal && !o.noColor && os.Getenv("NO_COLOR") == ""
-	var file *os.File
-	var err error
-	if o.outputFile != "" {
-		if file, err = os.Create(o.outputFile); err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("create output file: %w", err)}
-		}
-		out, color = file, false
-	}
-	err = o.format(out, rep, report.Options{Color: color})
-	if file != nil {
-		if cerr := file.Close(); err == nil {
-			err = cerr
-		}
-	}
+	tableOnStdout, err := o.writeOutputs(streams, rep)
 	if err != nil {
-		return fmt.Errorf("write report: %w", err)
+		return err
 	}
-	// Problems also go to stderr when the report is machine-readable, so a pipeline log shows them.
-	if o.output != "table" || o.outputFile != "" {
+	// Problems also go to stderr unless a table on stdout shows them, so a pipeline log shows them.
+	if !tableOnStdout {
 		writeProblems(streams.ErrOut, rep)
+	}
+	if o.publish != nil {
+		if err := o.publish(rep, res); err != nil {
+			return err
+		}
 	}
 	switch {
 	case rep.Summary.InputErrors > 0:

@@ -57,6 +57,9 @@ input that could not be read (the report still lists every finding of what could
 			return cobra.MinimumNArgs(1)(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.checkWriteReports(cmd); err != nil {
+				return err
+			}
 			if err := o.complete(args); err != nil {
 				return err
 			}
@@ -68,6 +71,7 @@ input that could not be read (the report still lists every finding of what could
 	}
 	f := cmd.Flags()
 	o.addFlags(f)
+	o.addReportTargetFlags(f)
 	f.StringVarP(&o.namespace, "namespace", "n", "", "report only objects in this namespace (objects without a namespace are kept: kubectl -n would put them there)")
 	f.StringVar(&o.maxFileSize, "max-file-size", "64Mi", "skip (and report) files larger than this (e.g. 64Mi, 1Gi); with --snapshot, the largest uncompressed snapshot read (default 2Gi)")
 	f.StringVar(&o.snapshot, "snapshot", "", "scan this cluster snapshot (written by eksguard snapshot save) instead of PATH arguments")

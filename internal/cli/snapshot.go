@@ -260,6 +260,9 @@ func (o *scanOptions) runSnapshot(ctx context.Context, streams IO) error {
 	case meta.Namespace != "" && ns != meta.Namespace:
 		return usageError("%s holds namespace %q only; -n %s would report nothing", o.snapshot, meta.Namespace, ns)
 	}
+	if err := o.enableWriteReports(ctx, streams, o.reportTarget, opts.Namespace, &snapshotSource{o.snapshot, meta, inv}); err != nil {
+		return err
+	}
 	res, err := plan.Run(ctx, inv, opts)
 	if err != nil {
 		return err

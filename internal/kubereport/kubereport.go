@@ -78,7 +78,7 @@ func Write(ctx context.Context, reports []*report.PolicyReport, opts Options) (R
 		opts.Concurrency = 4
 	}
 	api := opts.API
-	if err := served(opts.Config, api, !opts.SkipCluster); err != nil {
+	if err := Served(opts.Config, api, !opts.SkipCluster); err != nil {
 		return res, err
 	}
 	dyn, err := dynamic.NewForConfig(opts.Config)
@@ -215,9 +215,10 @@ func put(ctx context.Context, ri dynamic.ResourceInterface, pr *report.PolicyRep
 	return result, err
 }
 
-// served checks that the cluster serves the report resources, so that a missing CRD is
-// one clear error rather than a 404 per report.
-func served(cfg *rest.Config, api report.PolicyReportAPI, cluster bool) error {
+// Served checks that the cluster serves the report resources (the cluster-scoped one only
+// when cluster is true), so that a missing CRD is one clear error, before a long collection
+// rather than as a 404 per report after it.
+func Served(cfg *rest.Config, api report.PolicyReportAPI, cluster bool) error {
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		return err
