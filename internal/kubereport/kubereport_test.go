@@ -152,6 +152,10 @@ func TestWriteIsIdempotent(t *testing.T) {
 			all := []string{a, b, c}
 			now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 			opts := kubereport.Options{API: api, Namespaces: all}
+			_, clRes := resources(api) // another test may have left a cluster report
+			if err := clRes.Delete(context.Background(), report.PolicyReportName(""), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+				t.Fatal(err)
+			}
 
 			got := write(t, env.Config, build(fixture(t, a, b), api, now), opts)
 			if got != (kubereport.Result{Created: 3, Deleted: 0}) {
@@ -161,7 +165,7 @@ func TestWriteIsIdempotent(t *testing.T) {
 			if first["cluster"] == "" || first[a] == "" || first[b] == "" || first[c] != "" {
 				t.Fatalf("after the first write: %v", first)
 			}
-			nsRes, clRes := resources(api)
+			nsRes, _ := resources(api)
 			u, err := nsRes.Namespace(a).Get(context.Background(), report.PolicyReportName(a), metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
