@@ -12,6 +12,7 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -73,6 +74,14 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	cl, err := acct.CreateCluster(ctx, awstest.ClusterSpec{Name: "prod", Public: true, Private: true, Logging: []string{"audit"},
 		Encrypt: true, Nodegroups: 2, Version: "1.31"})
 	if err != nil {
+		t.Fatal(err)
+	}
+	fargateRole, err := acct.CreateRole(ctx, "prod-fargate", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"eks-fargate-pods.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acct.Clients().EKS.CreateFargateProfile(ctx, &eks.CreateFargateProfileInput{ClusterName: sdkaws.String("prod"), FargateProfileName: sdkaws.String("batch"),
+		PodExecutionRoleArn: &fargateRole, Subnets: cl.Subnets, Selectors: []ekstypes.FargateProfileSelector{{Namespace: sdkaws.String("batch")}}}); err != nil {
 		t.Fatal(err)
 	}
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::` + acct.ID + `:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"oidc.eks.us-east-1.amazonaws.com/id/X:sub":"system:serviceaccount:shop:web"}}}]}`
@@ -146,6 +155,7 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("cluster versions", len(a.ClusterVersions), 1)
 	check("access entries", len(a.AccessEntries), 2)
 	check("pod identity associations", len(a.PodIdentityAssociations), 1)
+	check("fargate profiles", len(a.FargateProfiles), 1)
 	check("repositories", len(a.Repositories), 2)
 	check("keys", len(a.Keys), 1)
 	check("trails", len(a.Trails), 1)
