@@ -220,3 +220,29 @@ func ARNRef(arn string) ObjectRef {
 	}
 	return ObjectRef{Kind: service + ":" + res[:i], Name: res[i+1:]}
 }
+
+// ClusterResource is the ARN findings about the cluster itself name: the cluster's ARN, else
+// one built from the target.
+func (a *AWS) ClusterResource() string {
+	if a.Cluster != nil && a.Cluster.Arn != nil {
+		return *a.Cluster.Arn
+	}
+	if a.ClusterARN != "" {
+		return a.ClusterARN
+	}
+	partition := a.Partition
+	if partition == "" {
+		partition = "aws"
+	}
+	return "arn:" + partition + ":eks:" + a.Region + ":" + a.Account + ":cluster/" + a.ClusterName
+}
+
+// PolicyName is the last segment of a policy ARN: "AmazonEKSClusterAdminPolicy" for
+// arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy.
+func PolicyName(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
+
+// IsIAMUser reports whether an ARN names an IAM user (arn:<partition>:iam::<account>:user/...).
+func IsIAMUser(arn string) bool {
+	parts := strings.SplitN(arn, ":", 6)
+	return len(parts) == 6 && parts[2] == "iam" && strings.HasPrefix(parts[5], "user/")
+}

@@ -2,9 +2,12 @@ package all
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/eksguard/eksguard/internal/check"
@@ -66,6 +69,12 @@ func TestEveryCheckHasFixtures(t *testing.T) {
 	for _, c := range check.MustAll() {
 		for _, kind := range []string{"pass", "fail"} {
 			matches, _ := filepath.Glob(filepath.Join("..", "*", "testdata", c.Slug, kind+"-*.yaml"))
+			facts, _ := filepath.Glob(filepath.Join("..", "*", "testdata", c.Slug, kind+"-*.json")) // AWS facts (checktest)
+			for _, f := range facts {
+				if !strings.HasSuffix(f, ".golden.json") {
+					matches = append(matches, f)
+				}
+			}
 			if len(matches) == 0 {
 				t.Errorf("%s (%s) has no %s fixture under internal/checks/<section>/testdata/%s/", c.ID, c.Slug, kind, c.Slug)
 			}
@@ -104,6 +113,7 @@ func builtinKind(kind string) bool {
 // everything, so any coverage gap (one forbidden Secret list) would void it. Every Inventory
 // check must say which built-in kinds it reads.
 func TestInventoryChecksDeclareReads(t *testing.T) {
+	policy := iamPolicyActions(t)
 	for _, c := range check.MustAll() {
 		if c.Inventory == nil {
 			if len(c.Reads) > 0 {
@@ -116,7 +126,11 @@ func TestInventoryChecksDeclareReads(t *testing.T) {
 		}
 		seen := map[string]bool{}
 		for _, k := range c.Reads {
-			if !builtinKind(k) {
+			if inventory.IsAWSKind(k) {
+				if !slices.Contains(policy, strings.TrimPrefix(k, "aws:")) {
+					t.Errorf("%s reads %q: the AWS collectors make no such call (it is not in deploy/iam-policy.json)", c.ID, k)
+				}
+			} else if !builtinKind(k) {
 				t.Errorf("%s reads %q, which is not a built-in kind internal/inventory knows (custom resources are optional and never gaps)", c.ID, k)
 			}
 			if seen[k] {
@@ -125,6 +139,24 @@ func TestInventoryChecksDeclareReads(t *testing.T) {
 			seen[k] = true
 		}
 	}
+}
+
+// iamPolicyActions are the actions of deploy/iam-policy.json: the calls the AWS collectors make.
+func iamPolicyActions(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "deploy", "iam-policy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Statement []struct{ Action []string } }
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, st := range doc.Statement {
+		out = append(out, st.Action...)
+	}
+	return out
 }
 
 // TestSecretGapVoidsOnlySecretReaders: when the scan may not list Secrets, the checks that

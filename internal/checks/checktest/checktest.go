@@ -6,6 +6,13 @@
 //
 // A first line "# eksguard-test: include-system-namespaces, require-cpu-limit,
 // allowed-hostpath-prefixes=/a:/b" sets the check configuration for that fixture.
+//
+// Checks of the AWS side take recorded facts instead (see LoadFacts):
+//
+//	testdata/<slug>/pass-<case>.json        the AWS facts model, and optionally Kubernetes
+//	testdata/<slug>/fail-<case>.json        objects, coverage gaps and a configuration
+//	testdata/<slug>/fail-<case>.golden.json the expected findings, as for YAML fixtures
+//
 // Run with -update (or EKSGUARD_UPDATE_GOLDEN=1) to rewrite goldens; stale or orphaned
 // goldens and fixtures with input problems fail the run.
 package checktest
@@ -23,6 +30,7 @@ import (
 
 	"github.com/eksguard/eksguard/internal/check"
 	"github.com/eksguard/eksguard/internal/fieldpath"
+	"github.com/eksguard/eksguard/internal/inventory"
 	"github.com/eksguard/eksguard/internal/source/files"
 )
 
@@ -41,6 +49,8 @@ type GoldenFinding struct {
 	Column   int            `json:"column"`
 	Message  string         `json:"message"`
 	Exempt   bool           `json:"exempt,omitempty"`
+	// Resource is the ARN of an AWS resource a finding names (FailResource).
+	Resource string `json:"resource,omitempty"`
 }
 
 // Run checks every fixture directory under dir against the registered check of that slug.
@@ -72,9 +82,16 @@ func Run(t *testing.T, dir string) {
 func RunCheckDir(t *testing.T, c *check.Check, dir string) {
 	t.Helper()
 	fixtures, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	facts, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	for _, f := range facts {
+		if !strings.HasSuffix(f, ".golden.json") {
+			fixtures = append(fixtures, f)
+		}
+	}
 	var pass, fail int
 	for _, f := range fixtures {
 		name := filepath.Base(f)
+		ext := filepath.Ext(name)
 		switch {
 		case strings.HasPrefix(name, "pass-"):
 			pass++
@@ -84,7 +101,7 @@ func RunCheckDir(t *testing.T, c *check.Check, dir string) {
 			t.Errorf("%s: fixture names start with pass- or fail-", f)
 			continue
 		}
-		t.Run(strings.TrimSuffix(name, ".yaml"), func(t *testing.T) {
+		t.Run(strings.TrimSuffix(name, ext), func(t *testing.T) {
 			got := Findings(t, c, f)
 			if strings.HasPrefix(name, "pass-") {
 				for _, g := range got {
@@ -95,7 +112,7 @@ func RunCheckDir(t *testing.T, c *check.Check, dir string) {
 			if len(got) == 0 {
 				t.Fatalf("expected at least one %s finding, got none", c.ID)
 			}
-			CompareGolden(t, strings.TrimSuffix(f, ".yaml")+".golden.json", got)
+			CompareGolden(t, strings.TrimSuffix(f, ext)+".golden.json", got)
 		})
 	}
 	if pass == 0 || fail == 0 {
@@ -103,7 +120,9 @@ func RunCheckDir(t *testing.T, c *check.Check, dir string) {
 	}
 	goldens, _ := filepath.Glob(filepath.Join(dir, "*.golden.json"))
 	for _, g := range goldens {
-		if _, err := os.Stat(strings.TrimSuffix(g, ".golden.json") + ".yaml"); err != nil {
+		base := strings.TrimSuffix(g, ".golden.json")
+		_, yamlErr := os.Stat(base + ".yaml")
+		if _, err := os.Stat(base + ".json"); err != nil && yamlErr != nil {
 			t.Errorf("%s: orphaned golden file (no fixture)", g)
 		}
 	}
@@ -112,21 +131,28 @@ func RunCheckDir(t *testing.T, c *check.Check, dir string) {
 // Findings loads one fixture and returns the findings of check c on it.
 func Findings(t *testing.T, c *check.Check, fixture string) []GoldenFinding {
 	t.Helper()
-	inv, err := files.Load(context.Background(), []string{fixture}, files.Options{})
-	if err != nil {
-		t.Fatalf("load %s: %v", fixture, err)
+	var inv *inventory.Inventory
+	var cfg check.Config
+	if strings.HasSuffix(fixture, ".json") {
+		inv, cfg = LoadFacts(t, fixture)
+	} else {
+		var err error
+		if inv, err = files.Load(context.Background(), []string{fixture}, files.Options{}); err != nil {
+			t.Fatalf("load %s: %v", fixture, err)
+		}
+		cfg = ConfigFor(t, fixture)
 	}
 	for _, p := range inv.Problems {
 		t.Errorf("fixture has an input problem: %s", p.Error())
 	}
-	findings, err := check.Run(context.Background(), inv, []*check.Check{c}, ConfigFor(t, fixture))
+	findings, err := check.Run(context.Background(), inv, []*check.Check{c}, cfg)
 	if err != nil {
 		t.Fatalf("run %s: %v", c.ID, err)
 	}
 	out := make([]GoldenFinding, 0, len(findings))
 	for _, f := range findings {
 		out = append(out, GoldenFinding{CheckID: f.CheckID, Severity: f.Severity.String(), Object: f.Object.String(), Path: f.Path,
-			Line: f.Position.Line, Column: f.Position.Column, Message: f.Message, Exempt: f.Exempt})
+			Line: f.Position.Line, Column: f.Position.Column, Message: f.Message, Exempt: f.Exempt, Resource: f.Resource})
 	}
 	return out
 }
@@ -138,10 +164,19 @@ func ConfigFor(t *testing.T, fixture string) check.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cfg check.Config
 	first, _, _ := bytes.Cut(data, []byte("\n"))
 	directive, ok := strings.CutPrefix(strings.TrimSpace(string(first)), "# eksguard-test:")
 	if !ok {
+		return check.Config{}
+	}
+	return parseDirective(t, fixture, directive)
+}
+
+// parseDirective reads the options of an eksguard-test directive.
+func parseDirective(t *testing.T, fixture, directive string) check.Config {
+	t.Helper()
+	var cfg check.Config
+	if strings.TrimSpace(directive) == "" {
 		return cfg
 	}
 	for _, opt := range strings.Split(directive, ",") {
@@ -188,4 +223,50 @@ func CompareGolden(t *testing.T, golden string, got []GoldenFinding) {
 	if !bytes.Equal(want, data) {
 		t.Errorf("%s is stale (run go test with -update to accept):\n--- want\n%s\n--- got\n%s", golden, want, data)
 	}
+}
+
+// Facts is an AWS check fixture: the AWS facts model as the collectors fill it, Kubernetes
+// objects the check joins with (as a live scan would have them), coverage gaps, and an
+// eksguard-test directive ("include-system-namespaces, rbac-exempt=a|b").
+type Facts struct {
+	AWS        *inventory.AWS    `json:"aws"`
+	Kubernetes []json.RawMessage `json:"kubernetes,omitempty"`
+	Gaps       []inventory.Gap   `json:"gaps,omitempty"`
+	Config     string            `json:"config,omitempty"`
+}
+
+// LoadFacts reads a JSON fixture into an inventory. Unknown fields are errors, so a
+// misspelt SDK field cannot make a fixture pass vacuously. Kubernetes objects go through
+// the file loader, as any manifest does.
+func LoadFacts(t *testing.T, fixture string) (*inventory.Inventory, check.Config) {
+	t.Helper()
+	data, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fx Facts
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fx); err != nil {
+		t.Fatalf("%s: %v", fixture, err)
+	}
+	inv := &inventory.Inventory{}
+	if len(fx.Kubernetes) > 0 {
+		list, err := json.MarshalIndent(map[string]any{"apiVersion": "v1", "kind": "List", "items": fx.Kubernetes}, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "kubernetes.json")
+		if err := os.WriteFile(path, list, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if inv, err = files.Load(context.Background(), []string{path}, files.Options{}); err != nil {
+			t.Fatalf("%s: kubernetes: %v", fixture, err)
+		}
+	}
+	inv.AWS = fx.AWS
+	for _, g := range fx.Gaps {
+		inv.ReportGap(g)
+	}
+	return inv, parseDirective(t, fixture, fx.Config)
 }
