@@ -81,6 +81,8 @@ func (c *clusterFlags) collect(ctx context.Context, streams IO) (*inventory.Inve
 type clusterOptions struct {
 	reportOptions
 	clusterFlags
+	awsFlags
+	awsExplicit bool // --cluster-name, --region or --profile given: AWS failures are errors
 }
 
 func newClusterCommand(streams IO) *cobra.Command {
@@ -100,26 +102,38 @@ not list (403), or a built-in resource the cluster does not serve, is a coverage
 lists it and marks the checks that read it as not evaluated, never as passed. A custom resource
 whose CRD is not installed is no gap: there are simply none (e.g. no Kyverno policies).
 
+On EKS, the cluster's AWS side is audited too (the checks of eksguard aws): the cluster name,
+region and profile come from the kubeconfig's aws eks get-token arguments, or --cluster-name,
+--region and --profile; credentials follow the standard AWS chain and deploy/iam-policy.json is
+the read-only IAM policy needed. A denied AWS call is a coverage gap naming the IAM action.
+--no-aws reads the Kubernetes API only.
+
 Exit codes: 0 nothing at or above --fail-on failed; 1 something did; 2 usage error, or the
 cluster could not be reached. Coverage gaps do not change the exit code.`,
 		Example: `  eksguard cluster
   eksguard cluster --context prod -o json --output-file report.json
   eksguard cluster -n shop --fail-on critical
-  eksguard cluster --qps 20 --burst 40 --concurrency 2   # go easy on a busy API server`,
+  eksguard cluster --qps 20 --burst 40 --concurrency 2   # go easy on a busy API server
+  eksguard cluster --cluster-name prod --region eu-west-1 --profile audit`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.reportOptions.complete(); err != nil {
 				return err
 			}
-			if err := o.validate(); err != nil {
+			if err := o.clusterFlags.validate(); err != nil {
 				return err
 			}
+			if err := o.awsFlags.validate(); err != nil {
+				return err
+			}
+			o.awsExplicit = o.awsFlags.explicit(cmd.Flags())
 			return o.run(cmd.Context(), streams)
 		},
 	}
 	f := cmd.Flags()
 	o.reportOptions.addFlags(f)
 	o.clusterFlags.addFlags(f)
+	o.awsFlags.addFlags(f, false)
 	return cmd
 }
 
@@ -129,6 +143,11 @@ func (o *clusterOptions) run(ctx context.Context, streams IO) error {
 	}
 	opts := o.scanOptions(o.kube.Namespace)
 	opts.Sources = []check.Source{check.SourceK8sObjects, check.SourceK8sRBAC}
+	awsOpts, readAWS := o.awsFlags.options(o.kube.Kubeconfig, o.kube.Context, o.verbose, streams)
+	readAWS = readAWS && !o.noAWS
+	if readAWS {
+		opts.Sources = append(opts.Sources, check.AWSSources...)
+	}
 	plan, err := scan.Plan(opts) // before collecting: a bad --checks pattern fails at once
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
@@ -139,6 +158,19 @@ func (o *clusterOptions) run(ctx context.Context, streams IO) error {
 	inv, err := o.collect(ctx, streams)
 	if err != nil {
 		return err
+	}
+	if readAWS {
+		if err := collectAWS(ctx, inv, awsOpts); err != nil {
+			if o.awsExplicit || errors.Is(err, context.Canceled) {
+				return err
+			}
+			// The name came from the kubeconfig: report the Kubernetes side, say why not AWS.
+			fmt.Fprintf(streams.ErrOut, "eksguard: warning: the cluster's AWS side was not read: %v (give --cluster-name, --region or --profile, or --no-aws)\n", err)
+			opts.Sources = opts.Sources[:2]
+			if plan, err = scan.Plan(opts); err != nil {
+				return err
+			}
+		}
 	}
 	res, err := plan.Run(ctx, inv, opts)
 	if err != nil {

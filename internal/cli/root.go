@@ -51,9 +51,10 @@ func NewRoot(streams IO) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "eksguard",
 		Short: "Check EKS clusters and Kubernetes manifests against EKS security best practices, CIS EKS and the Pod Security Standards",
-		Long: `eksguard audits Kubernetes manifests (and, in later releases, live EKS clusters and their AWS
-configuration) against the EKS security best practices guide, the CIS Amazon EKS Benchmark and
-the Kubernetes Pod Security Standards. Findings point at the exact file, line and field.`,
+		Long: `eksguard audits Kubernetes manifests, live EKS clusters and their AWS configuration against
+the EKS security best practices guide, the CIS Amazon EKS Benchmark and the Kubernetes Pod
+Security Standards. Findings point at the exact file, line and field, or name the live object
+or AWS resource (ARN).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -61,7 +62,7 @@ the Kubernetes Pod Security Standards. Findings point at the exact file, line an
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &ExitError{Code: ExitUsage, Err: err} })
-	root.AddCommand(newScanCommand(streams), newClusterCommand(streams), newSnapshotCommand(streams), newDiffCommand(streams), newChecksCommand(streams), newExplainCommand(streams), newVersionCommand(streams))
+	root.AddCommand(newScanCommand(streams), newClusterCommand(streams), newAWSCommand(streams), newSnapshotCommand(streams), newDiffCommand(streams), newChecksCommand(streams), newExplainCommand(streams), newVersionCommand(streams))
 	return root
 }
 
