@@ -8,6 +8,8 @@
 #   PEERS_CORPORA=real bench/peers.sh               # real, gen10k, gen10k-single (one 14.6 MB file)
 #   TRIVY_TIMEOUT=900 bench/peers.sh                # seconds before Trivy is stopped (default 900)
 #   PEERS_REV=abc1234 bench/peers.sh                # commit to name in the header (default: git HEAD)
+#   PEERS_WAIT_IDLE=600 bench/peers.sh              # before each run wait up to 600 s for 3 s in which
+#                                                   # the CPUs are at least 90% idle (shared machines)
 #
 # Builds bench/out/eksguard and bench/out/peercount, installs kube-score v1.20.0 into
 # bench/out/bin with `go install` when missing, (re)generates bench/out/corpus (10,000
@@ -40,6 +42,7 @@ GEN_SINGLE=$OUT/corpus-single
 TRIVY_TIMEOUT=${TRIVY_TIMEOUT:-900}
 PEERS_SKIP=${PEERS_SKIP:-}
 PEERS_CORPORA=${PEERS_CORPORA:-real,gen10k}
+PEERS_WAIT_IDLE=${PEERS_WAIT_IDLE:-0}
 
 if [ ! -x /usr/bin/time ] || ! /usr/bin/time -f "%e %M" true 2>/dev/null; then
 	echo "peers.sh: needs GNU time at /usr/bin/time (apt-get install time)" >&2
@@ -104,12 +107,36 @@ ensure_gen() { # dir single(true|false)
 	fi
 }
 
+idle_pct() { # percentage of CPU time idle over the next 3 seconds
+	local a b
+	a=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+	sleep 3
+	b=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+	echo "$a $b" | awk '{ d = $4 - $2; printf "%d", (d > 0 ? 100 * ($3 - $1) / d : 0) }'
+}
+
+# wait_idle: with PEERS_WAIT_IDLE > 0, waits (at most that many seconds) for a 3-second window
+# with at least 90% idle CPU; prints the idle percentage of the last window.
+wait_idle() {
+	local start=$SECONDS idle
+	while :; do
+		idle=$(idle_pct)
+		if [ "$idle" -ge 90 ] || [ $((SECONDS - start)) -ge "$PEERS_WAIT_IDLE" ]; then
+			echo "$idle"
+			return
+		fi
+	done
+}
+
 # timed ID TOOL LABEL VERSION REPORT NOTES CMD... : runs CMD with stdout to REPORT under GNU time
 # and appends a line to $runs (the format bench/peercount reads).
 timed() {
 	local id=$1 tool=$2 label=$3 version=$4 report=$5 notes=$6
 	shift 6
 	local tf="$work/$id.time" err="$work/$id.err" code=0 load wall rss user sys cpu=
+	if [ "$PEERS_WAIT_IDLE" -gt 0 ]; then
+		notes="idle $(wait_idle)% before${notes:+; $notes}"
+	fi
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	echo "  $label ..." >&2
 	/usr/bin/time -f "%e %M %U %S" -o "$tf" "$@" >"$report" 2>"$err" || code=$?

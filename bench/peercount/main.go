@@ -865,7 +865,7 @@ func run(corpus, specPath, runsFile, title, out, gapsOut string) error {
 	}
 	b.WriteString(".\n\n")
 
-	b.WriteString("| tool | version | wall s | CPU s | peak RSS MiB | load avg | exit / notes | findings | objects flagged |\n")
+	b.WriteString("| tool | version | wall s | CPU s | peak RSS MiB | load before | exit / notes | findings | objects flagged |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---|---:|---:|\n")
 	for _, r := range runs {
 		rss := "–"
@@ -991,6 +991,13 @@ func splitLoad(notes string) (string, string) {
 		load := strings.TrimPrefix(notes, "load=")
 		if i := strings.IndexAny(load, " ;"); i >= 0 {
 			load, rest = load[:i], strings.TrimLeft(load[i:], " ;")
+		}
+		// "idle N% before" (PEERS_WAIT_IDLE) belongs with the load.
+		if strings.HasPrefix(rest, "idle ") {
+			idle := strings.TrimPrefix(rest, "idle ")
+			idle, rest, _ = strings.Cut(idle, " before")
+			load += ", " + idle + " idle"
+			rest = strings.TrimLeft(rest, " ;")
 		}
 		return load, rest
 	}
