@@ -74,7 +74,7 @@ input that could not be read (the report still lists every finding of what could
 	o.addReportTargetFlags(f)
 	f.StringVarP(&o.namespace, "namespace", "n", "", "report only objects in this namespace (objects without a namespace are kept: kubectl -n would put them there)")
 	f.StringVar(&o.maxFileSize, "max-file-size", "64Mi", "skip (and report) files larger than this (e.g. 64Mi, 1Gi); with --snapshot, the largest uncompressed snapshot read (default 2Gi)")
-	f.StringVar(&o.snapshot, "snapshot", "", "scan this cluster snapshot (written by eksguard snapshot save) instead of PATH arguments")
+	f.StringVar(&o.snapshot, "snapshot", "", "scan this cluster snapshot (written by eksguard snapshot save; - for stdin) instead of PATH arguments")
 	// Rendering of Helm charts and kustomizations (see files.RenderOptions).
 	f.StringSliceVar(&o.render.ValuesFiles, "values", nil, "Helm values file for every chart scanned (repeatable; later files win)")
 	f.StringArrayVar(&o.render.Set, "set", nil, "Helm value to set (key=value, comma-separated; repeatable)")

@@ -200,18 +200,24 @@ func byteSize(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-// loadSnapshot reads a snapshot file for scan --snapshot. Any failure is an input error
-// (exit 2) naming the file.
-func loadSnapshot(path string, maxBytes int64) (*inventory.Inventory, snapshot.Meta, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, snapshot.Meta{}, &ExitError{Code: ExitUsage, Err: fmt.Errorf("read snapshot: %w", err)}
+// loadSnapshot reads a snapshot file for scan --snapshot, or stdin for -. Any failure is an
+// input error (exit 2) naming the file.
+func loadSnapshot(path string, maxBytes int64, stdin io.Reader) (*inventory.Inventory, snapshot.Meta, error) {
+	var r io.Reader = stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, snapshot.Meta{}, &ExitError{Code: ExitUsage, Err: fmt.Errorf("read snapshot: %w", err)}
+		}
+		defer f.Close()
+		if info, err := f.Stat(); err == nil && info.IsDir() {
+			return nil, snapshot.Meta{}, usageError("read snapshot %s: is a directory (scan it without --snapshot)", path)
+		}
+		r = f
+	} else {
+		path = "stdin"
 	}
-	defer f.Close()
-	if info, err := f.Stat(); err == nil && info.IsDir() {
-		return nil, snapshot.Meta{}, usageError("read snapshot %s: is a directory (scan it without --snapshot)", path)
-	}
-	inv, meta, err := snapshot.LoadLimit(f, maxBytes)
+	inv, meta, err := snapshot.LoadLimit(r, maxBytes)
 	if err != nil {
 		var snapErr *snapshot.Error
 		if errors.As(err, &snapErr) && errors.Is(err, snapshot.ErrTooLarge) {
@@ -249,7 +255,7 @@ func (o *scanOptions) runSnapshot(ctx context.Context, streams IO) error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	inv, meta, err := loadSnapshot(o.snapshot, o.snapshotMaxBytes)
+	inv, meta, err := loadSnapshot(o.snapshot, o.snapshotMaxBytes, streams.In)
 	if err != nil {
 		return err
 	}

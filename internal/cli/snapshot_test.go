@@ -79,6 +79,17 @@ func TestScanSnapshot(t *testing.T) {
 	if r := run(t, "", "scan", "--snapshot", path); r.code != ExitFindings || !strings.Contains(r.stdout, "cluster demo") {
 		t.Errorf("table: exit %d\n%s", r.code, r.stdout)
 	}
+	// - reads the snapshot from stdin.
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, string(data), "scan", "--snapshot", "-", "-o", "json"); r.code != ExitFindings || !strings.Contains(r.stdout, `"resource": "k8s://`) && !strings.Contains(r.stdout, `"resource":"k8s://`) {
+		t.Errorf("--snapshot -: exit %d, stderr %s", r.code, r.stderr)
+	}
+	if r := run(t, "not gzip", "scan", "--snapshot", "-"); r.code != ExitUsage || !strings.Contains(r.stderr, "stdin: bad snapshot: not a gzip-compressed") {
+		t.Errorf("--snapshot - with garbage: exit %d, stderr %q", r.code, r.stderr)
+	}
 	// Filters apply as in any scan.
 	if r := run(t, "", "scan", "--snapshot", path, "--fail-on", "none", "-n", "other"); r.code != ExitOK {
 		t.Errorf("-n other: exit %d; stderr %s", r.code, r.stderr)
