@@ -4,6 +4,7 @@ package all
 import (
 	_ "github.com/eksguard/eksguard/internal/checks/compliance" // policy as code
 	_ "github.com/eksguard/eksguard/internal/checks/data"       // data encryption and secrets
+	_ "github.com/eksguard/eksguard/internal/checks/detective"  // detective controls
 	_ "github.com/eksguard/eksguard/internal/checks/iam"        // identity and access management
 	_ "github.com/eksguard/eksguard/internal/checks/image"      // image security
 	_ "github.com/eksguard/eksguard/internal/checks/incident"   // incident response
