@@ -246,3 +246,17 @@ func IsIAMUser(arn string) bool {
 	parts := strings.SplitN(arn, ":", 6)
 	return len(parts) == 6 && parts[2] == "iam" && strings.HasPrefix(parts[5], "user/")
 }
+
+// ProviderInstanceID is the EC2 instance ID of a Node's spec.providerID
+// (aws:///<az>/<instance-id>), or "".
+func ProviderInstanceID(providerID string) string {
+	rest, ok := strings.CutPrefix(providerID, "aws://")
+	if !ok {
+		return ""
+	}
+	id := rest[strings.LastIndex(rest, "/")+1:]
+	if !strings.HasPrefix(id, "i-") {
+		return ""
+	}
+	return id
+}

@@ -1,3 +1,3 @@
-// Package data holds the catalogue's "data" section checks that manifests and the
-// Kubernetes API can evaluate. Data encryption and secrets management (DATA): secret consumption, storage encryption, credentials in plain text.
+// Package data holds the catalogue's "data" section checks: from manifests and the
+// Kubernetes API, and with the cluster's AWS side (source aws-eks) envelope encryption. Data encryption and secrets management (DATA): secret consumption, storage encryption, credentials in plain text.
 package data

@@ -157,14 +157,4 @@ func kubeFacts(inv *inventory.Inventory) k8sFacts {
 
 // InstanceID is the EC2 instance ID of a Node's spec.providerID (aws:///<az>/<instance-id>),
 // or "".
-func InstanceID(providerID string) string {
-	rest, ok := strings.CutPrefix(providerID, "aws://")
-	if !ok {
-		return ""
-	}
-	id := rest[strings.LastIndex(rest, "/")+1:]
-	if !strings.HasPrefix(id, "i-") {
-		return ""
-	}
-	return id
-}
+func InstanceID(providerID string) string { return inventory.ProviderInstanceID(providerID) }
