@@ -105,7 +105,7 @@ func kubeGaps(inv *inventory.Inventory, checks []*check.Check) {
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		inv.ReportGap(inventory.Gap{Kind: k, Resource: "kubernetes", Reason: inventory.GapError,
+		inv.ReportGap(inventory.Gap{Kind: k, Resource: "Kubernetes " + k, Reason: inventory.GapError,
 			Message: "not collected: eksguard aws reads no Kubernetes objects (eksguard cluster reads both)"})
 	}
 }

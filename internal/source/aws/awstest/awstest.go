@@ -30,6 +30,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -290,4 +291,22 @@ func deniedCode(action string) string {
 		return "AccessDenied"
 	}
 	return "AccessDeniedException"
+}
+
+var shared struct {
+	once sync.Once
+	srv  *Server
+	err  error
+}
+
+// Shared returns a server started on first use and shared by the test binary's tests, for
+// packages without a TestMain of their own. moto is killed when the test binary exits. A
+// failure to start fails the test, never skips it.
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	shared.once.Do(func() { shared.srv, shared.err = Start() })
+	if shared.err != nil {
+		t.Fatalf("awstest: %v", shared.err)
+	}
+	return shared.srv
 }
