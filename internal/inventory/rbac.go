@@ -207,10 +207,39 @@ func (b *RBACBinding) RoleRefString() string {
 }
 
 // Exempt reports whether every subject is an RBAC_EXEMPT subject (a binding without subjects
-// is exempt too: it grants nothing).
+// is exempt too: it grants nothing), or the binding is a control-plane default (see
+// controlPlaneDefault).
 func (b *RBACBinding) Exempt() bool {
+	if b.controlPlaneDefault() {
+		return true
+	}
 	for _, s := range b.Subjects {
 		if !s.Exempt() {
+			return false
+		}
+	}
+	return true
+}
+
+// controlPlaneDefault reports the bindings Kubernetes and EKS create for their own control
+// plane (system:controller:* roles bound to kube-system controller ServiceAccounts,
+// system:kube-scheduler, eks:* roles for EKS components). RBAC_EXEMPT's literal subject list
+// misses them, and every live cluster would report them as HIGH findings. The rule is narrow
+// on purpose: binding and role both named system:* or eks:*, and every subject a kube-system
+// ServiceAccount, a system:kube-* or eks:* User, or Group system:masters, system:nodes or
+// system:bootstrappers. Anything bound to system:authenticated or system:anonymous is never
+// covered (EKS-IAM-034/035 judge those).
+func (b *RBACBinding) controlPlaneDefault() bool {
+	reserved := func(name string) bool { return strings.HasPrefix(name, "system:") || strings.HasPrefix(name, "eks:") }
+	if !reserved(b.Name) || !reserved(b.RoleRef.Name) || len(b.Subjects) == 0 {
+		return false
+	}
+	for _, s := range b.Subjects {
+		switch {
+		case s.Kind == rbacv1.ServiceAccountKind && s.Namespace == "kube-system":
+		case s.Kind == rbacv1.UserKind && (strings.HasPrefix(s.Name, "system:kube-") || strings.HasPrefix(s.Name, "eks:")):
+		case s.Kind == rbacv1.GroupKind && (s.Name == GroupMasters || s.Name == GroupNodes || s.Name == "system:bootstrappers"):
+		default:
 			return false
 		}
 	}

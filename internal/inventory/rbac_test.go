@@ -290,3 +290,26 @@ func TestRBACOfConcurrent(t *testing.T) {
 		t.Error(got[0].Roles[0].String())
 	}
 }
+
+func TestControlPlaneDefaultBindingsAreExempt(t *testing.T) {
+	sa := func(ns, name string) inventory.RBACSubject { return inventory.RBACSubject{Kind: "ServiceAccount", Namespace: ns, Name: name} }
+	for _, tc := range []struct {
+		name, role string
+		subjects   []inventory.RBACSubject
+		exempt     bool
+	}{
+		{"system:controller:deployment-controller", "system:controller:deployment-controller", []inventory.RBACSubject{sa("kube-system", "deployment-controller")}, true},
+		{"system:kube-scheduler", "system:kube-scheduler", []inventory.RBACSubject{{Kind: "User", Name: "system:kube-scheduler"}}, true},
+		{"eks:addon-manager", "eks:addon-manager", []inventory.RBACSubject{{Kind: "User", Name: "eks:addon-manager"}}, true},
+		{"system:evil", "system:controller:clusterrole-aggregation-controller", []inventory.RBACSubject{{Kind: "User", Name: "mallory"}}, false},
+		{"system:basic-user", "system:basic-user", []inventory.RBACSubject{{Kind: "Group", Name: "system:authenticated"}}, false},
+		{"my-binding", "system:controller:deployment-controller", []inventory.RBACSubject{sa("kube-system", "deployment-controller")}, false},
+		{"system:controller:x", "system:controller:x", []inventory.RBACSubject{sa("default", "x")}, false},
+	} {
+		b := &inventory.RBACBinding{Name: tc.name, Subjects: tc.subjects}
+		b.RoleRef.Name = tc.role
+		if got := b.Exempt(); got != tc.exempt {
+			t.Errorf("%s -> %s: exempt %v, want %v", tc.name, tc.role, got, tc.exempt)
+		}
+	}
+}
