@@ -2,6 +2,7 @@ package iam
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -124,4 +125,43 @@ func oidcProviderARN(a *inventory.AWS, issuer string) string {
 		partition = "aws"
 	}
 	return "arn:" + partition + ":iam::" + a.Account + ":oidc-provider/" + issuer
+}
+
+// nodeRoleReads are the calls that find NODE_ROLES.
+var nodeRoleReads = []string{readDescribeCluster, inventory.AWSKind("eks:ListNodegroups"), inventory.AWSKind("eks:DescribeNodegroup"),
+	inventory.AWSKind("ec2:DescribeInstances"), readGetInstanceProfile, readListAccessEntries, readDescribeAccessEntry}
+
+// broadServices are the services whose "<service>:*" on Resource "*" EKS-IAM-012 treats as
+// critical.
+var broadServices = []string{"iam", "sts", "s3", "secretsmanager", "kms", "ec2"}
+
+// adminPolicies are the AWS managed policies that grant (nearly) everything.
+var adminPolicies = []string{"AdministratorAccess", "PowerUserAccess", "IAMFullAccess"}
+
+// wildcardActions returns the Action entries of an Allow statement that are "*" or
+// "<service>:*" for one of services (any service when services is nil).
+func wildcardActions(st *awspolicy.Statement, services []string) []string {
+	if !st.Allows() {
+		return nil
+	}
+	var out []string
+	for _, a := range st.Action {
+		svc, rest, ok := strings.Cut(a, ":")
+		switch {
+		case a == "*":
+			out = append(out, a)
+		case ok && rest == "*" && (services == nil || slices.Contains(services, strings.ToLower(svc))):
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// StatementPath is the field path of statement i: inside an inline policy's document, or the
+// attachment of a managed policy (whose document is in AWS.Policies, not on the role).
+func (p rolePolicy) StatementPath(i int) fieldpath.Path {
+	if p.ARN != "" {
+		return p.Path
+	}
+	return p.Path.Key("Statement").Index(i)
 }
