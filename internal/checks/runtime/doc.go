@@ -1,3 +1,4 @@
-// Package runtime holds the catalogue's "runtime" section checks that manifests and the
-// Kubernetes API can evaluate. Runtime security (RUN): threat-detection agents and Linux hardening mechanisms.
+// Package runtime holds the catalogue's "runtime" section checks: those that manifests and the
+// Kubernetes API can evaluate, and the GuardDuty checks that read the cluster's AWS side.
+// Runtime security (RUN): threat-detection agents and Linux hardening mechanisms.
 package runtime
