@@ -45,12 +45,17 @@ type AWS struct {
 
 	// EC2: LAUNCH_TEMPLATES of the managed node groups (each version resolved once), the
 	// CLUSTER_NODES instances, the security groups of the cluster and of its nodes, the
-	// subnets of the cluster, its node groups and nodes, and the VPC endpoints of the VPC.
+	// subnets of the cluster, its node groups and nodes, and the VPC endpoints and route
+	// tables of the VPC.
 	LaunchTemplates []LaunchTemplate         `json:"launchTemplates,omitempty"`
 	Instances       []ec2types.Instance      `json:"instances,omitempty"`
 	SecurityGroups  []ec2types.SecurityGroup `json:"securityGroups,omitempty"`
 	Subnets         []ec2types.Subnet        `json:"subnets,omitempty"`
 	VPCEndpoints    []ec2types.VpcEndpoint   `json:"vpcEndpoints,omitempty"`
+	// RouteTables are the route tables of the cluster's VPC (ec2:DescribeRouteTables), to
+	// tell public subnets (a 0.0.0.0/0 route to an internet gateway) from private ones; a
+	// subnet without an explicit association uses the VPC's main table.
+	RouteTables []ec2types.RouteTable `json:"routeTables,omitempty"`
 
 	// IAM: the cluster role, NODE_ROLES and the workload roles (IRSA ServiceAccount
 	// annotations, Pod Identity associations), each fetched once with its policies.
