@@ -79,6 +79,10 @@ type AWS struct {
 	// CloudTrail: the trails visible in the region (shadow trails included) with their status
 	// and event selectors.
 	Trails []Trail `json:"trails,omitempty"`
+	// EventDataStores are the region's CloudTrail Lake event data stores
+	// (cloudtrail:ListEventDataStores, then cloudtrail:GetEventDataStore for each: the list no
+	// longer returns their status and selectors), by ARN.
+	EventDataStores []cloudtrail.GetEventDataStoreOutput `json:"eventDataStores,omitempty"`
 
 	// GuardDuty: the region's detectors with their features.
 	Detectors []Detector `json:"detectors,omitempty"`

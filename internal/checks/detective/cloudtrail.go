@@ -10,7 +10,7 @@ import (
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
-// Helpers of the CloudTrail checks (EKS-DET-004, 005, 006, 009).
+// Helpers of the CloudTrail checks (EKS-DET-004, 005, 006, 009, 010).
 
 // AWS calls the CloudTrail checks read.
 var (

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	corev1 "k8s.io/api/core/v1"
@@ -116,6 +117,8 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	if _, err := acct.CreateDetector(ctx); err != nil {
 		t.Fatal(err)
 	}
+	acct.AddEventDataStore(awstest.EventDataStore{Name: "audit", Status: "ENABLED", AdvancedEventSelectors: []cttypes.AdvancedEventSelector{
+		{Name: sdkaws.String("management"), FieldSelectors: []cttypes.AdvancedFieldSelector{{Field: sdkaws.String("eventCategory"), Equals: []string{"Management"}}}}}})
 	inv := &inventory.Inventory{}
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop", Annotations: map[string]string{awssource.IRSAAnnotation: irsa}}}
 	inv.Add(&inventory.Object{ObjectRef: inventory.ObjectRef{APIVersion: "v1", Kind: "ServiceAccount", Namespace: "shop", Name: "web"}, Typed: sa})
@@ -159,6 +162,7 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("repositories", len(a.Repositories), 2)
 	check("keys", len(a.Keys), 1)
 	check("trails", len(a.Trails), 1)
+	check("event data stores", len(a.EventDataStores), 1)
 	check("detectors", len(a.Detectors), 1)
 	check("instance profiles", len(a.InstanceProfiles), 1)
 	check("customer-managed policies", len(a.Policies), 1)
@@ -188,6 +192,9 @@ func TestCollectAgainstMoto(t *testing.T) {
 	}
 	if len(a.Trails) == 1 && (a.Trails[0].Status == nil || !sdkaws.ToBool(a.Trails[0].Status.IsLogging)) {
 		t.Errorf("trail status not read: %+v", a.Trails[0])
+	}
+	if len(a.EventDataStores) == 1 && (a.EventDataStores[0].Status != cttypes.EventDataStoreStatusEnabled || len(a.EventDataStores[0].AdvancedEventSelectors) != 1) {
+		t.Errorf("event data store not read: %+v", a.EventDataStores[0])
 	}
 	if a.Repositories[0].LifecyclePolicy == nil || a.Repositories[0].RepositoryPolicy != nil {
 		t.Errorf("repository policies: %+v", a.Repositories[0])

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"sort"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -16,6 +17,9 @@ var trailGone = []string{"TrailNotFoundException", "InvalidTrailNameException", 
 // trails reads the trails that apply to the region (shadow trails of multi-region and
 // organisation trails included) with their status and event selectors.
 func (c *collector) trails(ctx context.Context) {
+	var lake group
+	lake.Go(func() { c.eventDataStores(ctx) })
+	defer lake.Wait()
 	out, err := c.clients.cloudtrail.DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: sdkaws.Bool(true)})
 	if err != nil {
 		c.fail(ctx, "cloudtrail:DescribeTrails", c.out.Region, err)
@@ -51,4 +55,46 @@ func (c *collector) trails(ctx context.Context) {
 	}
 	g.Wait()
 	c.add(func(a *inventory.AWS) { a.Trails = trails })
+}
+
+// eventDataStores reads the region's CloudTrail Lake event data stores: the list gives only
+// their ARNs and names, so each is read with GetEventDataStore. A store deleted meanwhile is
+// left out.
+func (c *collector) eventDataStores(ctx context.Context) {
+	var arns []string
+	p := cloudtrail.NewListEventDataStoresPaginator(c.clients.cloudtrail, &cloudtrail.ListEventDataStoresInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			c.fail(ctx, "cloudtrail:ListEventDataStores", c.out.Region, err)
+			return
+		}
+		for _, s := range page.EventDataStores {
+			arns = append(arns, str(s.EventDataStoreArn))
+		}
+	}
+	sort.Strings(arns)
+	stores := make([]*cloudtrail.GetEventDataStoreOutput, len(arns))
+	var g group
+	for i, arn := range arns {
+		g.Go(func() {
+			out, err := c.clients.cloudtrail.GetEventDataStore(ctx, &cloudtrail.GetEventDataStoreInput{EventDataStore: &arn})
+			switch {
+			case err == nil:
+				stores[i] = out
+			case isCode(err, "EventDataStoreNotFoundException"):
+				c.debugf("event data store %s: %v", arn, err)
+			default:
+				c.fail(ctx, "cloudtrail:GetEventDataStore", arn, err)
+			}
+		})
+	}
+	g.Wait()
+	var out []cloudtrail.GetEventDataStoreOutput
+	for _, s := range stores {
+		if s != nil {
+			out = append(out, *s)
+		}
+	}
+	c.add(func(a *inventory.AWS) { a.EventDataStores = out })
 }

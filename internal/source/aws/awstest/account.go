@@ -30,6 +30,8 @@ type Account struct {
 	// DescribeClusterVersions (filtered by the request's parameters).
 	addonVersions   []ekstypes.AddonInfo
 	clusterVersions []ekstypes.ClusterVersionInformation
+	// eventDataStores are the CloudTrail Lake stores the harness serves (cloudtrail.go).
+	eventDataStores []EventDataStore
 
 	denied   map[string]bool
 	throttle map[string]int

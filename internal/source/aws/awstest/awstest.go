@@ -192,7 +192,7 @@ const AccountHeader = "x-moto-account-id"
 // protocol.
 const ActionHeader = "x-eksguard-test-action"
 
-// ServeHTTP answers the EKS operations moto lacks and proxies the rest.
+// ServeHTTP answers the EKS and CloudTrail Lake operations moto lacks and proxies the rest.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	acct := s.account(r.Header.Get(AccountHeader))
 	action := r.Header.Get(ActionHeader)
@@ -210,6 +210,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if acct.serveEKS(w, r) {
 				return
 			}
+		}
+		if strings.HasPrefix(action, "cloudtrail:") && acct.serveCloudTrail(w, r, action) {
+			return
 		}
 	}
 	s.proxy.ServeHTTP(w, r)
