@@ -199,6 +199,10 @@ func TestCollectAgainstMoto(t *testing.T) {
 	if a.Repositories[0].LifecyclePolicy == nil || a.Repositories[0].RepositoryPolicy != nil {
 		t.Errorf("repository policies: %+v", a.Repositories[0])
 	}
+	// Each resource is fetched once: no request repeats another.
+	for sig, n := range acct.Repeated() {
+		t.Errorf("request made %d times: %s", n, sig)
+	}
 	// Each resource is fetched once.
 	for action, n := range rec.n {
 		want := 1

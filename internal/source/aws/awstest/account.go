@@ -1,8 +1,13 @@
 package awstest
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"net/http"
 	"sort"
 	"sync"
 	"testing"
@@ -38,6 +43,7 @@ type Account struct {
 	delay    time.Duration
 
 	calls    map[string]int
+	requests map[string]int // by requestSignature
 	inFlight int
 	maxIn    int
 }
@@ -56,7 +62,7 @@ func (s *Server) NewAccount(t testing.TB) *Account {
 		t.Helper()
 	}
 	a := &Account{ID: fmt.Sprintf("%012d", 100000000000+s.next.Add(1)%900000000000), server: s,
-		clusters: map[string]*clusterState{}, denied: map[string]bool{}, throttle: map[string]int{}, calls: map[string]int{}}
+		clusters: map[string]*clusterState{}, denied: map[string]bool{}, throttle: map[string]int{}, calls: map[string]int{}, requests: map[string]int{}}
 	s.mu.Lock()
 	s.accounts[a.ID] = a
 	s.mu.Unlock()
@@ -150,9 +156,11 @@ func (a *Account) injected(action string) (code, msg string, ok bool) {
 }
 
 // begin counts a request and tracks how many are in flight.
-func (a *Account) begin(action string) func() {
+func (a *Account) begin(action string, r *http.Request) func() {
+	sig := requestSignature(action, r)
 	a.mu.Lock()
 	a.calls[action]++
+	a.requests[sig]++
 	a.inFlight++
 	a.maxIn = max(a.maxIn, a.inFlight)
 	a.mu.Unlock()
@@ -175,6 +183,33 @@ func (a *Account) Calls() map[string]int {
 	return out
 }
 
+// requestSignature identifies what a request asks for: action, path, query and body (the
+// SigV4 headers, which change with the time, are left out). The body is put back for the proxy.
+func requestSignature(action string, r *http.Request) string {
+	var body []byte
+	if r.Body != nil {
+		body, _ = io.ReadAll(r.Body)
+		r.Body.Close()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	sum := sha256.Sum256(body)
+	return action + " " + r.Method + " " + r.URL.Path + "?" + r.URL.RawQuery + " " + hex.EncodeToString(sum[:8])
+}
+
+// Repeated returns the requests the account received more than once with the same action,
+// path, query and body: a resource fetched twice (or a retried call).
+func (a *Account) Repeated() map[string]int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := map[string]int{}
+	for sig, n := range a.requests {
+		if n > 1 {
+			out[sig] = n
+		}
+	}
+	return out
+}
+
 // MaxInFlight is the most requests of the account the harness served at once.
 func (a *Account) MaxInFlight() int {
 	a.mu.Lock()
@@ -186,7 +221,7 @@ func (a *Account) MaxInFlight() int {
 func (a *Account) ResetStats() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.calls, a.maxIn = map[string]int{}, 0
+	a.calls, a.requests, a.maxIn = map[string]int{}, map[string]int{}, 0
 }
 
 func (a *Account) cluster(name string) *clusterState {

@@ -197,7 +197,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	acct := s.account(r.Header.Get(AccountHeader))
 	action := r.Header.Get(ActionHeader)
 	if acct != nil {
-		done := acct.begin(action)
+		done := acct.begin(action, r)
 		defer done()
 		if acct.delay > 0 {
 			time.Sleep(acct.delay)
