@@ -174,7 +174,7 @@ run_corpus() { # name dir title
 	rm -rf "$work"
 	mkdir -p "$work"
 	: >"$runs"
-	echo "== $title ($corpus)" >&2
+	echo "== $title" >&2
 	local files=()
 	mapfile -t files < <(find "$corpus" -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) -not -path '*/.*' | LC_ALL=C sort)
 

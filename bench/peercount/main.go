@@ -238,6 +238,14 @@ var label = map[string]string{
 	"EKS-NET-011": "Ingress without TLS", "EKS-NET-014": "Service externalIPs", "EKS-TEN-001": "no ResourceQuota",
 	"EKS-TEN-002": "no LimitRange", "EKS-TEN-003": "default namespace used", "EKS-TEN-008": "user workload in kube-system",
 	"EKS-DATA-003": "secret in env var", "EKS-DATA-013": "credentials in env/ConfigMap",
+	"EKS-IAM-008": "aws-auth writable by non-admins", "EKS-IAM-013": "aws-node without IRSA/Pod Identity",
+	"EKS-IAM-030": "RBAC: create PersistentVolumes", "EKS-IAM-033": "RBAC: create SA tokens",
+	"EKS-POD-028": "service links enabled", "EKS-POD-029": "namespace without PSA enforce",
+	"EKS-POD-030": "PSA warn/audit weaker than enforce", "EKS-NET-006": "pods reach IMDS",
+	"EKS-NET-010": "LoadBalancer without TLS", "EKS-NET-012": "LB TLS policy below 1.2",
+	"EKS-NET-015": "internet-facing LB unrestricted", "EKS-TEN-005": "system priority class",
+	"EKS-TEN-006": "isolated tenant not pinned", "EKS-DATA-010": "no external secrets store",
+	"EKS-DATA-014": "mixed-trust secrets in a namespace", "EKS-IR-001": "no quarantine policy",
 }
 
 // alias maps a rule as a tool reports it to the anchor spelling in spec/checks.yaml and,
@@ -900,15 +908,31 @@ func run(corpus, specPath, runsFile, title, out, gapsOut string) error {
 		ids = append(ids, c)
 	}
 	sort.Slice(ids, func(i, j int) bool { return checkLess(ids[i], ids[j]) })
-	b.WriteString("\nObjects flagged per concept (an eksguard check; peer rules mapped through `spec/checks.yaml` anchors, † = mapped by hand, no anchor). `–`: the tool has no rule for it; `n/r`: not run or no report.\n\n")
+	// Concepts some peer has a rule for go in the table; the others (only eksguard checks
+	// them) on one line.
+	var shared, own []string
+	for _, c := range ids {
+		peer := false
+		for _, r := range runs {
+			if r.Tool != "eksguard" && m.covers(r.Tool, c) {
+				peer = true
+			}
+		}
+		if peer {
+			shared = append(shared, c)
+		} else {
+			own = append(own, c)
+		}
+	}
+	b.WriteString("\nObjects flagged per concept. A concept is an eksguard check; peer rules map to it through the anchors of `spec/checks.yaml` († = a rule the catalogue has no anchor for, mapped by hand). Columns are the runs above by id (`eksguard-sys`: `--include-system-namespaces`; `kube-linter-all`: `--add-all-built-in`). `–`: the tool has no rule for the concept; `n/r`: not run or no report.\n\n")
 	b.WriteString("| concept | check |")
 	sep := "|---|---|"
 	for _, r := range runs {
-		fmt.Fprintf(&b, " %s |", r.Label)
+		fmt.Fprintf(&b, " %s |", r.ID)
 		sep += "---:|"
 	}
 	b.WriteString("\n" + sep + "\n")
-	for _, c := range ids {
+	for _, c := range shared {
 		fmt.Fprintf(&b, "| %s | %s |", m.label(c), c)
 		for _, r := range runs {
 			switch {
@@ -928,6 +952,25 @@ func run(corpus, specPath, runsFile, title, out, gapsOut string) error {
 		}
 		b.WriteString("\n")
 	}
+	if len(own) > 0 {
+		var eg *runT
+		for _, r := range runs {
+			if r.Tool == "eksguard" && r.ok {
+				eg = r
+				break
+			}
+		}
+		if eg != nil {
+			b.WriteString("\nConcepts no peer has a rule for (objects eksguard flags): ")
+			for i, c := range own {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "%s %s %d", c, m.label(c), len(eg.byCheck[c]))
+			}
+			b.WriteString(".\n")
+		}
+	}
 
 	// Peer rules without a concept.
 	type ur struct {
@@ -940,7 +983,7 @@ func run(corpus, specPath, runsFile, title, out, gapsOut string) error {
 			continue
 		}
 		for rule, objs := range r.byRule {
-			unmapped = append(unmapped, ur{r.Label, rule, len(objs)})
+			unmapped = append(unmapped, ur{r.ID, rule, len(objs)})
 		}
 	}
 	if len(unmapped) > 0 {
