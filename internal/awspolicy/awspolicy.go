@@ -6,7 +6,6 @@ package awspolicy
 
 import (
 	"encoding/json"
-	"path"
 	"sort"
 	"strings"
 )
@@ -167,11 +166,38 @@ func Parse(raw json.RawMessage) (*Document, error) {
 // Allows reports whether the statement is an Allow.
 func (s *Statement) Allows() bool { return strings.EqualFold(s.Effect, "Allow") }
 
-// Match reports whether an IAM wildcard pattern (* and ?) matches s, case-insensitively as
-// action names are compared.
-func Match(pattern, s string) bool {
-	ok, err := path.Match(strings.ToLower(strings.ReplaceAll(pattern, "/", "\x00")), strings.ToLower(strings.ReplaceAll(s, "/", "\x00")))
-	return err == nil && ok
+// Match reports whether an IAM wildcard pattern ("*" any run of characters, "?" any one
+// character) matches s, case-insensitively as action names are compared.
+func Match(pattern, s string) bool { return glob(strings.ToLower(pattern), strings.ToLower(s), true) }
+
+// MatchStar is Match with "*" as the only wildcard, case-sensitive (ECR repository filters).
+func MatchStar(pattern, s string) bool { return glob(pattern, s, false) }
+
+// glob matches pattern against s; "?" is a wildcard when question is set.
+func glob(pattern, s string, question bool) bool {
+	p, i := []rune(pattern), []rune(s)
+	star, mark := -1, 0
+	pi, si := 0, 0
+	for si < len(i) {
+		switch {
+		case pi < len(p) && (p[pi] == i[si] || question && p[pi] == '?'):
+			pi++
+			si++
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			si = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
 }
 
 // MatchesAction reports whether the statement's Action (or NotAction) covers action.

@@ -2,7 +2,6 @@ package image
 
 import (
 	"fmt"
-	"strings"
 
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
@@ -85,7 +84,7 @@ func scanRuleMatches(cfg *ecrtypes.RegistryScanningConfiguration, name string, f
 
 // ecrWildcard matches an ECR filter, where "*" is any run of characters ("/" included).
 func ecrWildcard(filter, name string) bool {
-	return awspolicy.Match(strings.ReplaceAll(filter, "?", "\\?"), name)
+	return awspolicy.MatchStar(filter, name)
 }
 
 func init() { check.Register(ecrScanOnPush) }
