@@ -158,11 +158,14 @@ type ECRRepository struct {
 }
 
 // KMSKey is a KMS key the cluster uses (kms:DescribeKey) with its rotation status
-// (kms:GetKeyRotationStatus; nil when the key cannot rotate or the call was not made).
+// (kms:GetKeyRotationStatus; nil when the key cannot rotate or the call was not made) and,
+// for customer managed keys, its key policy.
 type KMSKey struct {
 	Metadata             kmstypes.KeyMetadata `json:"metadata"`
 	RotationEnabled      *bool                `json:"rotationEnabled,omitempty"`
 	RotationPeriodInDays *int32               `json:"rotationPeriodInDays,omitempty"`
+	// Policy is the key policy of a customer managed key (kms:GetKeyPolicy, policy "default").
+	Policy json.RawMessage `json:"policy,omitempty"`
 }
 
 // Trail is a CloudTrail trail (cloudtrail:DescribeTrails) with its status

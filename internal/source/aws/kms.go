@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 
@@ -10,8 +11,9 @@ import (
 )
 
 // keys reads the KMS keys of the cluster's envelope encryption (Cluster.EncryptionConfig)
-// with their rotation status. Rotation is asked only of keys that can rotate automatically:
-// customer managed, symmetric, with key material from KMS.
+// with their rotation status and, for customer managed keys, their key policy. Rotation is
+// asked only of keys that can rotate automatically: customer managed, symmetric, with key
+// material from KMS.
 func (c *collector) keys(ctx context.Context) {
 	arns := map[string]bool{}
 	c.mu.Lock()
@@ -45,6 +47,14 @@ func (c *collector) keys(ctx context.Context) {
 				} else {
 					enabled := rot.KeyRotationEnabled
 					k.RotationEnabled, k.RotationPeriodInDays = &enabled, rot.RotationPeriodInDays
+				}
+			}
+			if md.KeyManager == kmstypes.KeyManagerTypeCustomer {
+				pol, err := c.clients.kms.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: &arn, PolicyName: sdkaws.String("default")})
+				if err != nil {
+					c.fail(ctx, "kms:GetKeyPolicy", arn, err)
+				} else {
+					k.Policy = inventory.PolicyJSON(str(pol.Policy))
 				}
 			}
 			c.add(func(a *inventory.AWS) { a.Keys = append(a.Keys, k) })
