@@ -11,6 +11,7 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	"github.com/aws/aws-sdk-go-v2/service/guardduty"
+	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 )
@@ -177,10 +178,13 @@ type Trail struct {
 	AdvancedEventSelectors []cttypes.AdvancedEventSelector  `json:"advancedEventSelectors,omitempty"`
 }
 
-// Detector is a GuardDuty detector (guardduty:ListDetectors, guardduty:GetDetector).
+// Detector is a GuardDuty detector (guardduty:ListDetectors, guardduty:GetDetector) with
+// its Runtime Monitoring coverage of the cluster (guardduty:ListCoverage filtered on
+// EKS_CLUSTER_NAME: one resource per cluster).
 type Detector struct {
 	ID       string                       `json:"id"`
 	Detector *guardduty.GetDetectorOutput `json:"detector,omitempty"`
+	Coverage []gdtypes.CoverageResource   `json:"coverage,omitempty"`
 }
 
 // AWSKind is the Gap.Kind of a denied or failed AWS call, and what a check lists in Reads

@@ -6,7 +6,7 @@ import (
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
-// Helpers of the GuardDuty checks (EKS-RUN-001, 002).
+// Helpers of the GuardDuty checks (EKS-RUN-001, 002, 003).
 
 // AWS calls the GuardDuty checks read.
 var (

@@ -15,6 +15,7 @@ import (
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -117,6 +118,11 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	if _, err := acct.CreateDetector(ctx); err != nil {
 		t.Fatal(err)
 	}
+	acct.AddCoverage(gdtypes.CoverageResource{ResourceId: sdkaws.String("prod"), CoverageStatus: gdtypes.CoverageStatusHealthy,
+		ResourceDetails: &gdtypes.CoverageResourceDetails{ResourceType: gdtypes.ResourceTypeEks, EksClusterDetails: &gdtypes.CoverageEksClusterDetails{
+			ClusterName: sdkaws.String("prod"), CompatibleNodes: sdkaws.Int64(2), CoveredNodes: sdkaws.Int64(2), ManagementType: gdtypes.ManagementTypeAutoManaged}}})
+	acct.AddCoverage(gdtypes.CoverageResource{ResourceId: sdkaws.String("other"), CoverageStatus: gdtypes.CoverageStatusUnhealthy,
+		ResourceDetails: &gdtypes.CoverageResourceDetails{ResourceType: gdtypes.ResourceTypeEks, EksClusterDetails: &gdtypes.CoverageEksClusterDetails{ClusterName: sdkaws.String("other")}}})
 	acct.AddEventDataStore(awstest.EventDataStore{Name: "audit", Status: "ENABLED", AdvancedEventSelectors: []cttypes.AdvancedEventSelector{
 		{Name: sdkaws.String("management"), FieldSelectors: []cttypes.AdvancedFieldSelector{{Field: sdkaws.String("eventCategory"), Equals: []string{"Management"}}}}}})
 	inv := &inventory.Inventory{}
@@ -163,6 +169,13 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("keys", len(a.Keys), 1)
 	check("trails", len(a.Trails), 1)
 	check("event data stores", len(a.EventDataStores), 1)
+	if len(a.Detectors) == 1 {
+		check("coverage of the cluster", len(a.Detectors[0].Coverage), 1)
+		if c := a.Detectors[0].Coverage; len(c) == 1 && (c[0].ResourceDetails == nil || c[0].ResourceDetails.EksClusterDetails == nil ||
+			sdkaws.ToInt64(c[0].ResourceDetails.EksClusterDetails.CoveredNodes) != 2 || c[0].CoverageStatus != gdtypes.CoverageStatusHealthy) {
+			t.Errorf("coverage not read: %+v", c[0])
+		}
+	}
 	check("detectors", len(a.Detectors), 1)
 	check("instance profiles", len(a.InstanceProfiles), 1)
 	check("customer-managed policies", len(a.Policies), 1)

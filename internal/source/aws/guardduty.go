@@ -4,11 +4,13 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/service/guardduty"
+	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
 
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
-// detectors reads the region's GuardDuty detectors with their features.
+// detectors reads the region's GuardDuty detectors with their features and their Runtime
+// Monitoring coverage of the cluster.
 func (c *collector) detectors(ctx context.Context) {
 	var ids []string
 	p := guardduty.NewListDetectorsPaginator(c.clients.guardduty, &guardduty.ListDetectorsInput{})
@@ -31,6 +33,22 @@ func (c *collector) detectors(ctx context.Context) {
 				return
 			}
 			out[i].Detector = d
+			if c.opts.ClusterName == "" {
+				return
+			}
+			cov := guardduty.NewListCoveragePaginator(c.clients.guardduty, &guardduty.ListCoverageInput{DetectorId: &id,
+				FilterCriteria: &gdtypes.CoverageFilterCriteria{FilterCriterion: []gdtypes.CoverageFilterCriterion{{
+					CriterionKey:    gdtypes.CoverageFilterCriterionKeyEksClusterName,
+					FilterCondition: &gdtypes.CoverageFilterCondition{Equals: []string{c.opts.ClusterName}},
+				}}}})
+			for cov.HasMorePages() {
+				page, err := cov.NextPage(ctx)
+				if err != nil {
+					c.fail(ctx, "guardduty:ListCoverage", id, err)
+					return
+				}
+				out[i].Coverage = append(out[i].Coverage, page.Resources...)
+			}
 		})
 	}
 	g.Wait()

@@ -17,6 +17,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -37,6 +38,8 @@ type Account struct {
 	clusterVersions []ekstypes.ClusterVersionInformation
 	// eventDataStores are the CloudTrail Lake stores the harness serves (cloudtrail.go).
 	eventDataStores []EventDataStore
+	// coverage is what GuardDuty ListCoverage answers (guardduty.go).
+	coverage []gdtypes.CoverageResource
 
 	denied   map[string]bool
 	throttle map[string]int
