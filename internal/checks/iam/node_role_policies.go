@@ -32,7 +32,10 @@ const cniPolicy = "AmazonEKS_CNI_Policy"
 //     kube-system/aws-node annotated eks.amazonaws.com/role-arn, a Pod Identity association
 //     for kube-system/aws-node, or the vpc-cni add-on's serviceAccountRoleArn.
 //
-// Decisions: only the AWS managed policies of the allowed list (account "aws") pass; a
+// Decisions: Reads names only what finds NODE_ROLES and their policies, so that an AWS-only
+// scan (no ServiceAccounts) or a denied add-on or Pod Identity call does not withhold the
+// critical findings; aws-node's own role is then known from what was read, and the CNI
+// finding may be missed. Only the AWS managed policies of the allowed list (account "aws") pass; a
 // customer-managed copy with the same name is "another policy". The catalogue's one-level
 // raise when EKS-IAM-018 or EKS-IAM-019 (IMDS reachable from pods) also fails is not applied:
 // a check does not see other checks' results; those findings stand beside this one.
@@ -47,7 +50,7 @@ var nodeRolePolicies = &check.Check{
 		Remediation: "Move application permissions to IRSA or EKS Pod Identity roles; leave the node role with the node policies only.",
 		References:  check.References{Guide: "iam#restrict-access-to-the-instance-profile-assigned-to-the-worker-node"},
 	},
-	Reads: append(append([]string{"ServiceAccount", readListPodIdentity, readDescribePodIdentity, inventory.AWSKind("eks:DescribeAddon")}, nodeRoleReads...), rolePolicyReads...),
+	Reads: append(append([]string{}, nodeRoleReads...), rolePolicyReads...),
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		a := awsCluster(inv)
 		if a == nil {
