@@ -35,7 +35,10 @@ const (
 // cluster's provider with a sub matching system:serviceaccount:<ns>:<name> (a statement
 // without any sub condition matches: the high finding above covers it).
 //
-// Decisions: roles in another account are not read by the collector and are not evaluated;
+// Decisions: the catalogue's "every IAM role whose trust policy has [this provider]" would
+// need iam:ListRoles over the account, which the collector does not call; roles it read for
+// another use (node, cluster, Pod Identity) are still held to this check when they trust the
+// provider. Roles in another account are not read by the collector and are not evaluated;
 // a ServiceAccount without a namespace counts as "default"; sub and aud keys are compared
 // case-insensitively, like IAM condition keys; a cluster without an OIDC issuer is not
 // evaluated.
