@@ -30,6 +30,11 @@ const (
 //     namespace or service-account part, or lists more than one service account;
 //   - low when no "<issuer>:aud" condition equals sts.amazonaws.com.
 //
+// Decision, for trust wildcards and cross-account principals: other Allow statements of an
+// IRSA role's trust policy fail on its ARN, high when the principal is anyone ("*" or
+// {"AWS": "*"}) without an aws:PrincipalAccount, aws:PrincipalOrgID, aws:SourceAccount or
+// aws:PrincipalArn condition, medium for AWS principals or OIDC providers of another account.
+//
 // Also, for each ServiceAccount annotated eks.amazonaws.com/role-arn: medium on the role's
 // ARN when the role does not exist (broken binding), or when no statement trusts this
 // cluster's provider with a sub matching system:serviceaccount:<ns>:<name> (a statement
@@ -76,6 +81,9 @@ var irsaTrustScope = &check.Check{
 			r.Evaluated(1)
 			for _, i := range trusted {
 				checkIRSAStatement(r, roleARN(role), i, &doc.Statement[i], issuer)
+			}
+			if hasUse(role, inventory.RoleUseIRSA) {
+				checkIRSAOtherPrincipals(r, a, roleARN(role), doc, trusted)
 			}
 		}
 		checkIRSABindings(inv, a, r, issuer, provider)
@@ -124,6 +132,35 @@ func checkIRSAStatement(r *check.Reporter, arn string, i int, st *awspolicy.Stat
 	}
 	if !audOK {
 		r.FailResourceWith(arn, path, check.Low, fmt.Sprintf("trust statement %d has no StringEquals %s:aud condition equal to sts.amazonaws.com", i, issuer))
+	}
+}
+
+// checkIRSAOtherPrincipals reports the other Allow statements of an IRSA role's trust
+// policy that open it beyond the cluster: anyone, or principals of another account.
+func checkIRSAOtherPrincipals(r *check.Reporter, a *inventory.AWS, arn string, doc *awspolicy.Document, irsa []int) {
+	for i := range doc.Statement {
+		st := &doc.Statement[i]
+		if !st.Allows() || slices.Contains(irsa, i) {
+			continue
+		}
+		if st.Principal.IsAnyone() && !slices.ContainsFunc([]string{"aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:SourceAccount", "aws:PrincipalArn"}, st.HasConditionKey) {
+			r.FailResourceWith(arn, trustPath(i).Key("Principal"), check.High, fmt.Sprintf("trust statement %d lets any principal assume this IRSA role", i))
+			continue
+		}
+		var foreign []string
+		for _, p := range st.Principal.Values("AWS") {
+			if p != "*" && principalAccount(p) != a.Account {
+				foreign = append(foreign, p)
+			}
+		}
+		for _, p := range st.Principal.Values("Federated") {
+			if strings.Contains(p, ":oidc-provider/") && principalAccount(p) != a.Account {
+				foreign = append(foreign, p)
+			}
+		}
+		if len(foreign) > 0 {
+			r.FailResourceWith(arn, trustPath(i).Key("Principal"), check.Medium, fmt.Sprintf("trust statement %d also lets another account assume this IRSA role: %s", i, strings.Join(foreign, ", ")))
+		}
 	}
 }
 
