@@ -192,11 +192,13 @@ const AccountHeader = "x-moto-account-id"
 // protocol.
 const ActionHeader = "x-eksguard-test-action"
 
-// ServeHTTP answers the EKS, CloudTrail Lake and GuardDuty coverage operations moto lacks
-// and proxies the rest.
+// ServeHTTP answers the EKS and CloudTrail Lake operations moto lacks and proxies the rest.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	acct := s.account(r.Header.Get(AccountHeader))
 	action := r.Header.Get(ActionHeader)
+	if action == "" {
+		action = inferAction(r)
+	}
 	if acct != nil {
 		done := acct.begin(action, r)
 		defer done()
@@ -215,9 +217,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(action, "cloudtrail:") && acct.serveCloudTrail(w, r, action) {
 			return
 		}
-		if strings.HasPrefix(action, "guardduty:") && acct.serveGuardDuty(w, r, action) {
-			return
-		}
 	}
 	s.proxy.ServeHTTP(w, r)
 }
@@ -229,7 +228,7 @@ func isEKS(r *http.Request) bool {
 
 func (s *Server) account(id string) *Account {
 	if id == "" {
-		return nil
+		id = DefaultAccountID // moto's account for requests without the header
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
