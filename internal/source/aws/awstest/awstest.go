@@ -192,7 +192,8 @@ const AccountHeader = "x-moto-account-id"
 // protocol.
 const ActionHeader = "x-eksguard-test-action"
 
-// ServeHTTP answers the EKS and CloudTrail Lake operations moto lacks and proxies the rest.
+// ServeHTTP answers the EKS, CloudTrail Lake and GuardDuty coverage operations moto lacks
+// and proxies the rest.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	acct := s.account(r.Header.Get(AccountHeader))
 	action := r.Header.Get(ActionHeader)
@@ -215,6 +216,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if strings.HasPrefix(action, "cloudtrail:") && acct.serveCloudTrail(w, r, action) {
+			return
+		}
+		if strings.HasPrefix(action, "guardduty:") && acct.serveGuardDuty(w, r, action) {
 			return
 		}
 	}
