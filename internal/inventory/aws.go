@@ -185,6 +185,9 @@ type Detector struct {
 	ID       string                       `json:"id"`
 	Detector *guardduty.GetDetectorOutput `json:"detector,omitempty"`
 	Coverage []gdtypes.CoverageResource   `json:"coverage,omitempty"`
+	// Administrator is the account's GuardDuty administrator (guardduty:GetAdministratorAccount:
+	// the delegated administrator of an organisation); nil when it has none.
+	Administrator *gdtypes.Administrator `json:"administrator,omitempty"`
 }
 
 // AWSKind is the Gap.Kind of a denied or failed AWS call, and what a check lists in Reads

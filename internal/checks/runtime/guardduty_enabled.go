@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
 
 	"github.com/eksguard/eksguard/internal/check"
@@ -11,9 +12,10 @@ import (
 //
 // guardduty:ListDetectors in the cluster's region and GetDetector for each: fails once, on
 // the cluster, when there is no detector; fails on each detector whose Status is not
-// ENABLED (a suspended detector), naming its ID. Decision: the catalogue also asks to report
-// whether a delegated administrator manages the detector (GetAdministratorAccount); the
-// collector does not make that call, so the findings do not say.
+// ENABLED (a suspended detector), naming its ID and, when guardduty:GetAdministratorAccount
+// names one, the administrator account that manages it (where it must be re-enabled).
+// Decision: GetAdministratorAccount is not in Reads: when it is denied the findings only
+// leave the administrator out.
 var guardDutyEnabled = &check.Check{
 	Meta: check.Meta{
 		ID:          "EKS-RUN-001",
@@ -41,7 +43,11 @@ var guardDutyEnabled = &check.Check{
 				continue // GetDetector failed: a gap marks the check not evaluated
 			}
 			if d.Detector.Status != gdtypes.DetectorStatusEnabled {
-				r.FailResource(detectorARN(a, d.ID), "Status", "GuardDuty detector "+d.ID+" is "+string(d.Detector.Status)+", not ENABLED: it produces no findings")
+				msg := "GuardDuty detector " + d.ID + " is " + string(d.Detector.Status) + ", not ENABLED: it produces no findings"
+				if adm := d.Administrator; adm != nil && sdkaws.ToString(adm.AccountId) != "" {
+					msg += " (it is managed by the GuardDuty administrator account " + *adm.AccountId + ", relationship " + sdkaws.ToString(adm.RelationshipStatus) + ")"
+				}
+				r.FailResource(detectorARN(a, d.ID), "Status", msg)
 			}
 		}
 	},

@@ -9,8 +9,8 @@ import (
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
-// detectors reads the region's GuardDuty detectors with their features and their Runtime
-// Monitoring coverage of the cluster.
+// detectors reads the region's GuardDuty detectors with their features, their administrator
+// account and their Runtime Monitoring coverage of the cluster.
 func (c *collector) detectors(ctx context.Context) {
 	var ids []string
 	p := guardduty.NewListDetectorsPaginator(c.clients.guardduty, &guardduty.ListDetectorsInput{})
@@ -33,6 +33,12 @@ func (c *collector) detectors(ctx context.Context) {
 				return
 			}
 			out[i].Detector = d
+			adm, err := c.clients.guardduty.GetAdministratorAccount(ctx, &guardduty.GetAdministratorAccountInput{DetectorId: &id})
+			if err != nil {
+				c.fail(ctx, "guardduty:GetAdministratorAccount", id, err)
+			} else {
+				out[i].Administrator = adm.Administrator
+			}
 			if c.opts.ClusterName == "" {
 				return
 			}
