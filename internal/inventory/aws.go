@@ -57,6 +57,9 @@ type AWS struct {
 	// tell public subnets (a 0.0.0.0/0 route to an internet gateway) from private ones; a
 	// subnet without an explicit association uses the VPC's main table.
 	RouteTables []ec2types.RouteTable `json:"routeTables,omitempty"`
+	// FlowLogs are the flow logs of the cluster's VPC and of its subnets
+	// (ec2:DescribeFlowLogs filtered by resource-id).
+	FlowLogs []ec2types.FlowLog `json:"flowLogs,omitempty"`
 
 	// IAM: the cluster role, NODE_ROLES and the workload roles (IRSA ServiceAccount
 	// annotations, Pod Identity associations), each fetched once with its policies.

@@ -87,7 +87,7 @@ func (c *collector) instances(ctx context.Context) {
 }
 
 // network reads the subnets and security groups of the cluster, its node groups and nodes,
-// and the VPC endpoints and route tables of the cluster's VPC.
+// and the VPC endpoints, route tables and flow logs of the cluster's VPC.
 func (c *collector) network(ctx context.Context) {
 	subnets, groups, clusterSubnets := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	vpc := ""
@@ -161,6 +161,7 @@ func (c *collector) network(ctx context.Context) {
 	if vpc == "" {
 		c.skipped("ec2:DescribeVpcEndpoints", c.opts.ClusterName, "the cluster's VPC is unknown (eks:DescribeCluster or ec2:DescribeSubnets failed)")
 		c.skipped("ec2:DescribeRouteTables", c.opts.ClusterName, "the cluster's VPC is unknown (eks:DescribeCluster or ec2:DescribeSubnets failed)")
+		c.skipped("ec2:DescribeFlowLogs", c.opts.ClusterName, "the cluster's VPC is unknown (eks:DescribeCluster or ec2:DescribeSubnets failed)")
 	} else {
 		g.Go(func() {
 			p := ec2.NewDescribeVpcEndpointsPaginator(c.clients.ec2, &ec2.DescribeVpcEndpointsInput{Filters: []ec2types.Filter{filter("vpc-id", vpc)}})
@@ -182,6 +183,18 @@ func (c *collector) network(ctx context.Context) {
 					return
 				}
 				c.add(func(a *inventory.AWS) { a.RouteTables = append(a.RouteTables, page.RouteTables...) })
+			}
+		})
+		g.Go(func() {
+			ids := append([]string{vpc}, sortedKeys(clusterSubnets)...)
+			p := ec2.NewDescribeFlowLogsPaginator(c.clients.ec2, &ec2.DescribeFlowLogsInput{Filter: []ec2types.Filter{filter("resource-id", ids...)}})
+			for p.HasMorePages() {
+				page, err := p.NextPage(ctx)
+				if err != nil {
+					c.fail(ctx, "ec2:DescribeFlowLogs", vpc, err)
+					return
+				}
+				c.add(func(a *inventory.AWS) { a.FlowLogs = append(a.FlowLogs, page.FlowLogs...) })
 			}
 		})
 	}
