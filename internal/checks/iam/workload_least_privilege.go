@@ -97,7 +97,8 @@ func statementPrivilege(st *awspolicy.Statement) (check.Severity, string) {
 	high = append(high, wildcardActions(st, nil)...)
 	for _, act := range st.Action {
 		for _, e := range escalationActions {
-			if awspolicy.Match(act, e) && !slices.Contains(high, act) {
+			// Either side may be the pattern: "iam:*Role" covers iam:PassRole, "iam:CreateRole" is an iam:Create*.
+			if (awspolicy.Match(act, e) || awspolicy.Match(e, act)) && !slices.Contains(high, act) {
 				high = append(high, act)
 			}
 		}
