@@ -366,29 +366,39 @@ func RBACOf(inv *Inventory) *RBAC {
 // bindings. Prefer RBACOf, which builds once per inventory.
 func BuildRBAC(inv *Inventory) *RBAC {
 	m := &RBAC{byKey: map[roleKey]*RBACRole{}}
-	add := func(r *RBACRole, own []rbacv1.PolicyRule) {
+	at := map[roleKey]int{} // index in m.Roles
+	// add indexes a role. An object repeated in the input replaces the earlier one, as
+	// kubectl apply of the stream leaves the last in the cluster; a Kubernetes default is
+	// only added when the input lacks the role.
+	add := func(r *RBACRole, own []rbacv1.PolicyRule, isDefault bool) {
 		k := roleKey{r.Kind, r.Namespace, r.Name}
-		if m.byKey[k] != nil {
-			return // a duplicate object: the first one wins, as the first applied would
+		i, seen := at[k]
+		if seen && isDefault {
+			return
 		}
 		for i := range own {
 			r.Rules = append(r.Rules, RBACRule{PolicyRule: &own[i], From: r, Index: i, Selector: -1})
 		}
 		m.byKey[k] = r
+		if seen {
+			m.Roles[i] = r
+			return
+		}
+		at[k] = len(m.Roles)
 		m.Roles = append(m.Roles, r)
 	}
 	for _, o := range inv.OfKind(KindRole) {
 		if t, ok := o.Typed.(*rbacv1.Role); ok && o.Group() == rbacv1.GroupName {
-			add(&RBACRole{Kind: KindRole, Namespace: o.Namespace, Name: o.Name, Object: o, Labels: t.Labels}, t.Rules)
+			add(&RBACRole{Kind: KindRole, Namespace: o.Namespace, Name: o.Name, Object: o, Labels: t.Labels}, t.Rules, false)
 		}
 	}
 	for _, o := range inv.OfKind(KindClusterRole) {
 		if t, ok := o.Typed.(*rbacv1.ClusterRole); ok && o.Group() == rbacv1.GroupName {
-			add(&RBACRole{Kind: KindClusterRole, Name: o.Name, Object: o, Labels: t.Labels, Aggregation: t.AggregationRule}, t.Rules)
+			add(&RBACRole{Kind: KindClusterRole, Name: o.Name, Object: o, Labels: t.Labels, Aggregation: t.AggregationRule}, t.Rules, false)
 		}
 	}
 	for _, d := range defaultClusterRoles() {
-		add(&RBACRole{Kind: KindClusterRole, Name: d.Name, Labels: d.Labels, Aggregation: d.AggregationRule}, d.Rules)
+		add(&RBACRole{Kind: KindClusterRole, Name: d.Name, Labels: d.Labels, Aggregation: d.AggregationRule}, d.Rules, true)
 	}
 	m.aggregate()
 	addBinding := func(o *Object, roleRef rbacv1.RoleRef, subjects []rbacv1.Subject) {
