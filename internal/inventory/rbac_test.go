@@ -292,7 +292,9 @@ func TestRBACOfConcurrent(t *testing.T) {
 }
 
 func TestControlPlaneDefaultBindingsAreExempt(t *testing.T) {
-	sa := func(ns, name string) inventory.RBACSubject { return inventory.RBACSubject{Kind: "ServiceAccount", Namespace: ns, Name: name} }
+	sa := func(ns, name string) inventory.RBACSubject {
+		return inventory.RBACSubject{Kind: "ServiceAccount", Namespace: ns, Name: name}
+	}
 	for _, tc := range []struct {
 		name, role string
 		subjects   []inventory.RBACSubject
