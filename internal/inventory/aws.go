@@ -60,6 +60,11 @@ type AWS struct {
 	// FlowLogs are the flow logs of the cluster's VPC and of its subnets
 	// (ec2:DescribeFlowLogs filtered by resource-id).
 	FlowLogs []ec2types.FlowLog `json:"flowLogs,omitempty"`
+	// Volumes are the EBS volumes attached to CLUSTER_NODES and those backing
+	// PersistentVolumes (ec2:DescribeVolumes); EBSEncryptionByDefault is the region's
+	// setting (ec2:GetEbsEncryptionByDefault).
+	Volumes                []ec2types.Volume `json:"volumes,omitempty"`
+	EBSEncryptionByDefault *bool             `json:"ebsEncryptionByDefault,omitempty"`
 
 	// IAM: the cluster role, NODE_ROLES and the workload roles (IRSA ServiceAccount
 	// annotations, Pod Identity associations), each fetched once with its policies.

@@ -276,3 +276,44 @@ func (c *collector) launchTemplates(ctx context.Context) {
 	}
 	g.Wait()
 }
+
+// volumes reads the EBS volumes attached to CLUSTER_NODES and those PersistentVolumes name,
+// and whether the region encrypts new volumes by default.
+func (c *collector) volumes(ctx context.Context) {
+	ids := map[string]bool{}
+	c.mu.Lock()
+	for _, i := range c.out.Instances {
+		for _, bd := range i.BlockDeviceMappings {
+			if bd.Ebs != nil {
+				ids[str(bd.Ebs.VolumeId)] = true
+			}
+		}
+	}
+	c.mu.Unlock()
+	for _, id := range c.k8s.pvVolumes {
+		ids[id] = true
+	}
+	var g group
+	g.Go(func() {
+		out, err := c.clients.ec2.GetEbsEncryptionByDefault(ctx, &ec2.GetEbsEncryptionByDefaultInput{})
+		if err != nil {
+			c.fail(ctx, "ec2:GetEbsEncryptionByDefault", c.clients.region, err)
+			return
+		}
+		c.add(func(a *inventory.AWS) { a.EBSEncryptionByDefault = out.EbsEncryptionByDefault })
+	})
+	for _, chunk := range chunks(sortedKeys(ids)) {
+		g.Go(func() {
+			p := ec2.NewDescribeVolumesPaginator(c.clients.ec2, &ec2.DescribeVolumesInput{Filters: []ec2types.Filter{filter("volume-id", chunk...)}})
+			for p.HasMorePages() {
+				page, err := p.NextPage(ctx)
+				if err != nil {
+					c.fail(ctx, "ec2:DescribeVolumes", chunk[0], err)
+					return
+				}
+				c.add(func(a *inventory.AWS) { a.Volumes = append(a.Volumes, page.Volumes...) })
+			}
+		})
+	}
+	g.Wait()
+}

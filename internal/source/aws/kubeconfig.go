@@ -124,6 +124,9 @@ type k8sFacts struct {
 	irsa map[string][]string
 	// nodeInstances are instance IDs from Nodes' spec.providerID (aws:///<az>/<id>).
 	nodeInstances []string
+	// pvVolumes are the EBS volume IDs of PersistentVolumes (ebs.csi.aws.com volumeHandle,
+	// legacy awsElasticBlockStore.volumeID).
+	pvVolumes []string
 }
 
 func kubeFacts(inv *inventory.Inventory) k8sFacts {
@@ -152,6 +155,23 @@ func kubeFacts(inv *inventory.Inventory) k8sFacts {
 		}
 	}
 	sort.Strings(f.nodeInstances)
+	for _, o := range inv.OfKind("PersistentVolume") {
+		pv, ok := o.Typed.(*corev1.PersistentVolume)
+		if !ok {
+			continue
+		}
+		id := ""
+		if csi := pv.Spec.CSI; csi != nil && csi.Driver == "ebs.csi.aws.com" {
+			id = csi.VolumeHandle
+		} else if ebs := pv.Spec.AWSElasticBlockStore; ebs != nil {
+			id = ebs.VolumeID[strings.LastIndex(ebs.VolumeID, "/")+1:] // aws://<az>/<vol-id> or <vol-id>
+		}
+		if strings.HasPrefix(id, "vol-") && !seen[id] {
+			seen[id] = true
+			f.pvVolumes = append(f.pvVolumes, id)
+		}
+	}
+	sort.Strings(f.pvVolumes)
 	return f
 }
 
