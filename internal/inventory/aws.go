@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
@@ -92,6 +93,10 @@ type AWS struct {
 	// (cloudtrail:ListEventDataStores, then cloudtrail:GetEventDataStore for each: the list no
 	// longer returns their status and selectors), by ARN.
 	EventDataStores []cloudtrail.GetEventDataStoreOutput `json:"eventDataStores,omitempty"`
+
+	// CloudWatch Logs: the cluster's control-plane log group /aws/eks/<cluster>/cluster
+	// (logs:DescribeLogGroups with that prefix; other groups the prefix matches are dropped).
+	LogGroups []cwltypes.LogGroup `json:"logGroups,omitempty"`
 
 	// GuardDuty: the region's detectors with their features.
 	Detectors []Detector `json:"detectors,omitempty"`
@@ -197,6 +202,10 @@ type Detector struct {
 	// the delegated administrator of an organisation); nil when it has none.
 	Administrator *gdtypes.Administrator `json:"administrator,omitempty"`
 }
+
+// ControlPlaneLogGroup is the name of the CloudWatch Logs group EKS sends a cluster's
+// control-plane logs to.
+func ControlPlaneLogGroup(cluster string) string { return "/aws/eks/" + cluster + "/cluster" }
 
 // AWSKind is the Gap.Kind of a denied or failed AWS call, and what a check lists in Reads
 // to depend on it: "aws:" and the IAM action, e.g. AWSKind("eks:DescribeCluster") is

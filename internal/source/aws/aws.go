@@ -220,6 +220,7 @@ func (c *collector) run(ctx context.Context) error {
 	g.Go(func() { c.repositories(ctx) })
 	g.Go(func() { c.trails(ctx) })
 	g.Go(func() { c.detectors(ctx) })
+	g.Go(func() { c.logGroups(ctx) })
 	g.Wait()
 	if fatal != nil {
 		return fatal

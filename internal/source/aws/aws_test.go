@@ -13,6 +13,7 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
@@ -123,6 +124,15 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 			ClusterName: sdkaws.String("prod"), CompatibleNodes: sdkaws.Int64(2), CoveredNodes: sdkaws.Int64(2), ManagementType: gdtypes.ManagementTypeAutoManaged}}})
 	acct.AddCoverage(gdtypes.CoverageResource{ResourceId: sdkaws.String("other"), CoverageStatus: gdtypes.CoverageStatusUnhealthy,
 		ResourceDetails: &gdtypes.CoverageResourceDetails{ResourceType: gdtypes.ResourceTypeEks, EksClusterDetails: &gdtypes.CoverageEksClusterDetails{ClusterName: sdkaws.String("other")}}})
+	logs := cloudwatchlogs.NewFromConfig(acct.Config())
+	for _, g := range []string{"/aws/eks/prod/cluster", "/aws/eks/prod/cluster-other"} {
+		if _, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: sdkaws.String(g)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: sdkaws.String("/aws/eks/prod/cluster"), RetentionInDays: sdkaws.Int32(90)}); err != nil {
+		t.Fatal(err)
+	}
 	acct.AddEventDataStore(awstest.EventDataStore{Name: "audit", Status: "ENABLED", AdvancedEventSelectors: []cttypes.AdvancedEventSelector{
 		{Name: sdkaws.String("management"), FieldSelectors: []cttypes.AdvancedFieldSelector{{Field: sdkaws.String("eventCategory"), Equals: []string{"Management"}}}}}})
 	inv := &inventory.Inventory{}
@@ -169,6 +179,10 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("keys", len(a.Keys), 1)
 	check("trails", len(a.Trails), 1)
 	check("event data stores", len(a.EventDataStores), 1)
+	check("log groups", len(a.LogGroups), 1)
+	if len(a.LogGroups) == 1 && sdkaws.ToInt32(a.LogGroups[0].RetentionInDays) != 90 {
+		t.Errorf("log group = %+v", a.LogGroups[0])
+	}
 	if len(a.Detectors) == 1 {
 		check("coverage of the cluster", len(a.Detectors[0].Coverage), 1)
 		if c := a.Detectors[0].Coverage; len(c) == 1 && (c[0].ResourceDetails == nil || c[0].ResourceDetails.EksClusterDetails == nil ||

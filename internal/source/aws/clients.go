@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
@@ -35,6 +36,7 @@ type clients struct {
 	kms        *kms.Client
 	cloudtrail *cloudtrail.Client
 	guardduty  *guardduty.Client
+	logs       *cloudwatchlogs.Client
 	sts        *sts.Client
 }
 
@@ -94,14 +96,19 @@ func newCollector(ctx context.Context, opts Options) (*collector, error) {
 		kms:        kms.NewFromConfig(cfg),
 		cloudtrail: cloudtrail.NewFromConfig(cfg),
 		guardduty:  guardduty.NewFromConfig(cfg),
+		logs:       cloudwatchlogs.NewFromConfig(cfg),
 		sts:        sts.NewFromConfig(cfg),
 	}
 	return c, nil
 }
 
 // Action is the IAM action of an SDK operation: the service's ID lower-cased, a colon and
-// the operation name ("EKS", "DescribeCluster" -> "eks:DescribeCluster").
+// the operation name ("EKS", "DescribeCluster" -> "eks:DescribeCluster"). CloudWatch Logs'
+// IAM prefix is "logs".
 func Action(serviceID, operation string) string {
+	if serviceID == "CloudWatch Logs" {
+		return "logs:" + operation
+	}
 	return strings.ToLower(strings.ReplaceAll(serviceID, " ", "")) + ":" + operation
 }
 

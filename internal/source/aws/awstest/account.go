@@ -91,8 +91,12 @@ func (a *Account) APIOptions() []func(*middleware.Stack) error {
 	}
 }
 
-// Action is the IAM action of an operation ("EKS", "DescribeCluster" -> "eks:DescribeCluster").
+// Action is the IAM action of an operation ("EKS", "DescribeCluster" -> "eks:DescribeCluster";
+// CloudWatch Logs' prefix is "logs").
 func Action(serviceID, operation string) string {
+	if serviceID == "CloudWatch Logs" {
+		return "logs:" + operation
+	}
 	out := make([]byte, 0, len(serviceID)+len(operation)+1)
 	for i := 0; i < len(serviceID); i++ {
 		c := serviceID[i]
