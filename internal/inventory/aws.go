@@ -66,6 +66,9 @@ type AWS struct {
 	// setting (ec2:GetEbsEncryptionByDefault).
 	Volumes                []ec2types.Volume `json:"volumes,omitempty"`
 	EBSEncryptionByDefault *bool             `json:"ebsEncryptionByDefault,omitempty"`
+	// Images are the AMIs CLUSTER_NODES run (ec2:DescribeImages by image-id, deprecated ones
+	// included); an AMI that is not visible (deregistered, no longer shared) is absent.
+	Images []ec2types.Image `json:"images,omitempty"`
 
 	// IAM: the cluster role, NODE_ROLES and the workload roles (IRSA ServiceAccount
 	// annotations, Pod Identity associations), each fetched once with its policies.

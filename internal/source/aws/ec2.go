@@ -317,3 +317,29 @@ func (c *collector) volumes(ctx context.Context) {
 	}
 	g.Wait()
 }
+
+// images reads the AMIs CLUSTER_NODES run, for their age.
+func (c *collector) images(ctx context.Context) {
+	ids := map[string]bool{}
+	c.mu.Lock()
+	for _, i := range c.out.Instances {
+		ids[str(i.ImageId)] = true
+	}
+	c.mu.Unlock()
+	var g group
+	for _, chunk := range chunks(sortedKeys(ids)) {
+		g.Go(func() {
+			p := ec2.NewDescribeImagesPaginator(c.clients.ec2, &ec2.DescribeImagesInput{
+				Filters: []ec2types.Filter{filter("image-id", chunk...)}, IncludeDeprecated: sdkaws.Bool(true)})
+			for p.HasMorePages() {
+				page, err := p.NextPage(ctx)
+				if err != nil {
+					c.fail(ctx, "ec2:DescribeImages", chunk[0], err)
+					return
+				}
+				c.add(func(a *inventory.AWS) { a.Images = append(a.Images, page.Images...) })
+			}
+		})
+	}
+	g.Wait()
+}
