@@ -69,6 +69,8 @@ type AWS struct {
 	// Images are the AMIs CLUSTER_NODES run (ec2:DescribeImages by image-id, deprecated ones
 	// included); an AMI that is not visible (deregistered, no longer shared) is absent.
 	Images []ec2types.Image `json:"images,omitempty"`
+	// InstanceTypes are the instance types CLUSTER_NODES run (ec2:DescribeInstanceTypes).
+	InstanceTypes []ec2types.InstanceTypeInfo `json:"instanceTypes,omitempty"`
 
 	// IAM: the cluster role, NODE_ROLES and the workload roles (IRSA ServiceAccount
 	// annotations, Pod Identity associations), each fetched once with its policies.

@@ -343,3 +343,36 @@ func (c *collector) images(ctx context.Context) {
 	}
 	g.Wait()
 }
+
+// instanceTypes reads the instance types CLUSTER_NODES run (network features such as
+// encryption in transit).
+func (c *collector) instanceTypes(ctx context.Context) {
+	types := map[string]bool{}
+	c.mu.Lock()
+	for _, i := range c.out.Instances {
+		types[string(i.InstanceType)] = true
+	}
+	c.mu.Unlock()
+	var g group
+	all := sortedKeys(types)
+	for len(all) > 0 { // the API takes at most 100 types per call
+		chunk := all[:min(len(all), 100)]
+		all = all[len(chunk):]
+		g.Go(func() {
+			in := &ec2.DescribeInstanceTypesInput{}
+			for _, t := range chunk {
+				in.InstanceTypes = append(in.InstanceTypes, ec2types.InstanceType(t))
+			}
+			p := ec2.NewDescribeInstanceTypesPaginator(c.clients.ec2, in)
+			for p.HasMorePages() {
+				page, err := p.NextPage(ctx)
+				if err != nil {
+					c.fail(ctx, "ec2:DescribeInstanceTypes", chunk[0], err)
+					return
+				}
+				c.add(func(a *inventory.AWS) { a.InstanceTypes = append(a.InstanceTypes, page.InstanceTypes...) })
+			}
+		})
+	}
+	g.Wait()
+}
