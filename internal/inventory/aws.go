@@ -11,6 +11,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/guardduty"
 	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -103,6 +104,10 @@ type AWS struct {
 	// (logs:DescribeLogGroups with that prefix; other groups the prefix matches are dropped).
 	LogGroups []cwltypes.LogGroup `json:"logGroups,omitempty"`
 
+	// EventBridge: the rules of the region's default event bus whose event pattern names the
+	// source aws.guardduty (events:ListRules), with their targets (events:ListTargetsByRule).
+	GuardDutyRules []EventRule `json:"guardDutyRules,omitempty"`
+
 	// GuardDuty: the region's detectors with their features.
 	Detectors []Detector `json:"detectors,omitempty"`
 }
@@ -194,6 +199,12 @@ type Trail struct {
 	Status                 *cloudtrail.GetTrailStatusOutput `json:"status,omitempty"`
 	EventSelectors         []cttypes.EventSelector          `json:"eventSelectors,omitempty"`
 	AdvancedEventSelectors []cttypes.AdvancedEventSelector  `json:"advancedEventSelectors,omitempty"`
+}
+
+// EventRule is an EventBridge rule with its targets.
+type EventRule struct {
+	Rule    ebtypes.Rule     `json:"rule"`
+	Targets []ebtypes.Target `json:"targets,omitempty"`
 }
 
 // Detector is a GuardDuty detector (guardduty:ListDetectors, guardduty:GetDetector) with

@@ -1,3 +1,5 @@
-// Package incident holds the catalogue's "incident-response" section checks that manifests and the
-// Kubernetes API can evaluate. Incident response and forensics (IR): the ability to isolate compromised workloads.
+// Package incident holds the catalogue's "incident-response" section checks: those that
+// manifests and the Kubernetes API can evaluate, and those that read the account's AWS side
+// (GuardDuty findings routing). Incident response and forensics (IR): the ability to isolate
+// compromised workloads.
 package incident

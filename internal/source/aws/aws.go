@@ -221,6 +221,7 @@ func (c *collector) run(ctx context.Context) error {
 	g.Go(func() { c.trails(ctx) })
 	g.Go(func() { c.detectors(ctx) })
 	g.Go(func() { c.logGroups(ctx) })
+	g.Go(func() { c.guardDutyRules(ctx) })
 	g.Wait()
 	if fatal != nil {
 		return fatal

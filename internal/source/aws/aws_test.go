@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -133,6 +135,16 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	if _, err := logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: sdkaws.String("/aws/eks/prod/cluster"), RetentionInDays: sdkaws.Int32(90)}); err != nil {
 		t.Fatal(err)
 	}
+	events := eventbridge.NewFromConfig(acct.Config())
+	for name, pattern := range map[string]string{"guardduty-findings": `{"source":["aws.guardduty"],"detail-type":["GuardDuty Finding"]}`, "ec2-state": `{"source":["aws.ec2"]}`} {
+		if _, err := events.PutRule(ctx, &eventbridge.PutRuleInput{Name: sdkaws.String(name), EventPattern: sdkaws.String(pattern)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := events.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: sdkaws.String(name), Targets: []ebtypes.Target{
+			{Id: sdkaws.String("oncall"), Arn: sdkaws.String("arn:aws:sns:" + awstest.Region + ":" + acct.ID + ":oncall")}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	acct.AddEventDataStore(awstest.EventDataStore{Name: "audit", Status: "ENABLED", AdvancedEventSelectors: []cttypes.AdvancedEventSelector{
 		{Name: sdkaws.String("management"), FieldSelectors: []cttypes.AdvancedFieldSelector{{Field: sdkaws.String("eventCategory"), Equals: []string{"Management"}}}}}})
 	inv := &inventory.Inventory{}
@@ -180,6 +192,10 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("trails", len(a.Trails), 1)
 	check("event data stores", len(a.EventDataStores), 1)
 	check("log groups", len(a.LogGroups), 1)
+	check("GuardDuty rules", len(a.GuardDutyRules), 1)
+	if len(a.GuardDutyRules) == 1 && len(a.GuardDutyRules[0].Targets) != 1 {
+		t.Errorf("GuardDuty rule targets not read: %+v", a.GuardDutyRules[0])
+	}
 	if len(a.LogGroups) == 1 && sdkaws.ToInt32(a.LogGroups[0].RetentionInDays) != 90 {
 		t.Errorf("log group = %+v", a.LogGroups[0])
 	}

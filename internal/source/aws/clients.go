@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/guardduty"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -37,6 +38,7 @@ type clients struct {
 	cloudtrail *cloudtrail.Client
 	guardduty  *guardduty.Client
 	logs       *cloudwatchlogs.Client
+	events     *eventbridge.Client
 	sts        *sts.Client
 }
 
@@ -97,6 +99,7 @@ func newCollector(ctx context.Context, opts Options) (*collector, error) {
 		cloudtrail: cloudtrail.NewFromConfig(cfg),
 		guardduty:  guardduty.NewFromConfig(cfg),
 		logs:       cloudwatchlogs.NewFromConfig(cfg),
+		events:     eventbridge.NewFromConfig(cfg),
 		sts:        sts.NewFromConfig(cfg),
 	}
 	return c, nil
@@ -104,10 +107,13 @@ func newCollector(ctx context.Context, opts Options) (*collector, error) {
 
 // Action is the IAM action of an SDK operation: the service's ID lower-cased, a colon and
 // the operation name ("EKS", "DescribeCluster" -> "eks:DescribeCluster"). CloudWatch Logs'
-// IAM prefix is "logs".
+// IAM prefix is "logs", EventBridge's "events".
 func Action(serviceID, operation string) string {
-	if serviceID == "CloudWatch Logs" {
+	switch serviceID {
+	case "CloudWatch Logs":
 		return "logs:" + operation
+	case "EventBridge":
+		return "events:" + operation
 	}
 	return strings.ToLower(strings.ReplaceAll(serviceID, " ", "")) + ":" + operation
 }

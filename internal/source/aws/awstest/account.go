@@ -92,10 +92,13 @@ func (a *Account) APIOptions() []func(*middleware.Stack) error {
 }
 
 // Action is the IAM action of an operation ("EKS", "DescribeCluster" -> "eks:DescribeCluster";
-// CloudWatch Logs' prefix is "logs").
+// CloudWatch Logs' prefix is "logs", EventBridge's "events").
 func Action(serviceID, operation string) string {
-	if serviceID == "CloudWatch Logs" {
+	switch serviceID {
+	case "CloudWatch Logs":
 		return "logs:" + operation
+	case "EventBridge":
+		return "events:" + operation
 	}
 	out := make([]byte, 0, len(serviceID)+len(operation)+1)
 	for i := 0; i < len(serviceID); i++ {
