@@ -47,7 +47,8 @@ type AWS struct {
 	ClusterVersions []ekstypes.ClusterVersionInformation `json:"clusterVersions,omitempty"`
 
 	// EC2: LAUNCH_TEMPLATES of the managed node groups (each version resolved once), the
-	// CLUSTER_NODES instances, the security groups of the cluster and of its nodes, the
+	// CLUSTER_NODES instances, the security groups of the cluster, of its nodes and of its
+	// SecurityGroupPolicies (a named group that does not exist is absent), the
 	// subnets of the cluster, its node groups and nodes, and the VPC endpoints and route
 	// tables of the VPC.
 	LaunchTemplates []LaunchTemplate         `json:"launchTemplates,omitempty"`

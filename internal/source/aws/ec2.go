@@ -86,7 +86,8 @@ func (c *collector) instances(ctx context.Context) {
 	})
 }
 
-// network reads the subnets and security groups of the cluster, its node groups and nodes,
+// network reads the subnets and security groups of the cluster, its node groups and nodes
+// (and those SecurityGroupPolicies name),
 // and the VPC endpoints, route tables and flow logs of the cluster's VPC.
 func (c *collector) network(ctx context.Context) {
 	subnets, groups, clusterSubnets := map[string]bool{}, map[string]bool{}, map[string]bool{}
@@ -107,6 +108,9 @@ func (c *collector) network(ctx context.Context) {
 		for _, s := range ng.Subnets {
 			subnets[s] = true
 		}
+	}
+	for _, id := range c.k8s.sgpGroups {
+		groups[id] = true
 	}
 	for _, i := range c.out.Instances {
 		subnets[str(i.SubnetId)] = true

@@ -127,6 +127,9 @@ type k8sFacts struct {
 	// pvVolumes are the EBS volume IDs of PersistentVolumes (ebs.csi.aws.com volumeHandle,
 	// legacy awsElasticBlockStore.volumeID).
 	pvVolumes []string
+	// sgpGroups are the security group IDs SecurityGroupPolicies (vpcresources.k8s.aws)
+	// name in spec.securityGroups.groupIds.
+	sgpGroups []string
 }
 
 func kubeFacts(inv *inventory.Inventory) k8sFacts {
@@ -172,6 +175,18 @@ func kubeFacts(inv *inventory.Inventory) k8sFacts {
 		}
 	}
 	sort.Strings(f.pvVolumes)
+	for _, o := range inv.OfKind("SecurityGroupPolicy") {
+		sg, _ := o.Raw["spec"].(map[string]any)
+		groups, _ := sg["securityGroups"].(map[string]any)
+		ids, _ := groups["groupIds"].([]any)
+		for _, v := range ids {
+			if id, ok := v.(string); ok && id != "" && !seen[id] {
+				seen[id] = true
+				f.sgpGroups = append(f.sgpGroups, id)
+			}
+		}
+	}
+	sort.Strings(f.sgpGroups)
 	return f
 }
 

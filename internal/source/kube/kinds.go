@@ -59,6 +59,10 @@ var customKinds = []wanted{
 	{groups: []string{"awspca.cert-manager.io"}, kind: "AWSPCAClusterIssuer", resource: "awspcaclusterissuers"},
 	{groups: []string{"appmesh.k8s.aws"}, kind: "VirtualNode", resource: "virtualnodes"},
 	{groups: []string{"appmesh.k8s.aws"}, kind: "VirtualGateway", resource: "virtualgateways"},
+	// Pod traffic encryption (EKS-NET-017) and security groups for pods (EKS-NET-007).
+	{groups: []string{"security.istio.io"}, kind: "PeerAuthentication", resource: "peerauthentications"},
+	{groups: []string{"projectcalico.org", "crd.projectcalico.org"}, kind: "FelixConfiguration", resource: "felixconfigurations"},
+	{groups: []string{"vpcresources.k8s.aws"}, kind: "SecurityGroupPolicy", resource: "securitygrouppolicies"},
 	// Secrets stores (EKS-DATA-010).
 	{groups: []string{"secrets-store.csi.x-k8s.io"}, kind: "SecretProviderClass", resource: "secretproviderclasses"},
 	{groups: []string{"external-secrets.io"}, kind: "ExternalSecret", resource: "externalsecrets"},
