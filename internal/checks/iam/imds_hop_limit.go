@@ -7,6 +7,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/eksguard/eksguard/internal/check"
+	"github.com/eksguard/eksguard/internal/fieldpath"
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
@@ -26,7 +27,9 @@ import (
 //     is 1 unless ec2:GetInstanceMetadataDefaults (not collected) sets another; the instances
 //     it launched are judged on their effective value instead.
 //   - A launch template that disables the endpoint is not judged (no hop limit applies).
-//   - Karpenter EC2NodeClass objects are not evaluated here; their instances are.
+//   - Karpenter EC2NodeClass (karpenter.k8s.aws): fails when
+//     spec.metadataOptions.httpPutResponseHopLimit is greater than 1; absent passes
+//     (Karpenter's default is 1; unverified, as in EKS-IAM-018).
 //
 // hostNetwork pods reach IMDS regardless of the hop limit (EKS-POD-004). Manifest mode: not
 // applicable.
@@ -44,6 +47,15 @@ var imdsHopLimit = &check.Check{
 	},
 	Reads: []string{readDescribeInstances, readDescribeLaunchTemplate},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
+		for _, o := range ec2NodeClasses(inv) {
+			r.Evaluated(1)
+			if v, ok := nodeClassMetadata(o, "httpPutResponseHopLimit"); ok {
+				if hop, isNum := rawInt(v); isNum && hop > 1 {
+					r.Fail(o, fieldpath.Root.Key("spec").Key("metadataOptions").Key("httpPutResponseHopLimit"),
+						"EC2NodeClass "+o.Name+" sets IMDS hop limit "+strconv.Itoa(hop)+hopNote(int32(hop)))
+				}
+			}
+		}
 		a := inv.AWS
 		if a == nil {
 			return
@@ -77,6 +89,19 @@ var imdsHopLimit = &check.Check{
 			}
 		}
 	},
+}
+
+// rawInt reads a number of an untyped object (JSON decodes float64, YAML int64 or int).
+func rawInt(v any) (int, bool) {
+	switch n := v.(type) {
+	case float64:
+		return int(n), true
+	case int64:
+		return int(n), true
+	case int:
+		return n, true
+	}
+	return 0, false
 }
 
 func hopNote(hop int32) string {

@@ -1,9 +1,12 @@
 package iam
 
 import (
+	"fmt"
+
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/eksguard/eksguard/internal/check"
+	"github.com/eksguard/eksguard/internal/fieldpath"
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
@@ -22,8 +25,10 @@ import (
 //     launched from the template are judged on their effective MetadataOptions instead.
 //     EKS AL2023 and Bottlerocket AMIs set ImdsSupport v2.0, so failing here would mostly
 //     be false positives.
-//   - Karpenter EC2NodeClass objects are not evaluated here (their instances are, as
-//     CLUSTER_NODES), and the account defaults are not reported (not collected).
+//   - Karpenter EC2NodeClass (karpenter.k8s.aws): fails when spec.metadataOptions.httpTokens
+//     is set and not "required"; absent passes (Karpenter defaults to required; unverified:
+//     Karpenter's defaults are not in the pinned Go modules). Their instances are judged as
+//     CLUSTER_NODES too. The account defaults are not reported (not collected).
 //
 // Manifest mode: not applicable.
 var imdsv2Required = &check.Check{
@@ -40,6 +45,13 @@ var imdsv2Required = &check.Check{
 	},
 	Reads: []string{readDescribeInstances, readDescribeLaunchTemplate},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
+		for _, o := range ec2NodeClasses(inv) {
+			r.Evaluated(1)
+			if v, ok := nodeClassMetadata(o, "httpTokens"); ok && v != "required" {
+				r.Fail(o, fieldpath.Root.Key("spec").Key("metadataOptions").Key("httpTokens"),
+					fmt.Sprintf("EC2NodeClass %s sets httpTokens %v: nodes it launches accept IMDSv1", o.Name, v))
+			}
+		}
 		a := inv.AWS
 		if a == nil {
 			return

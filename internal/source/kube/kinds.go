@@ -63,6 +63,8 @@ var customKinds = []wanted{
 	{groups: []string{"security.istio.io"}, kind: "PeerAuthentication", resource: "peerauthentications"},
 	{groups: []string{"projectcalico.org", "crd.projectcalico.org"}, kind: "FelixConfiguration", resource: "felixconfigurations"},
 	{groups: []string{"vpcresources.k8s.aws"}, kind: "SecurityGroupPolicy", resource: "securitygrouppolicies"},
+	// Karpenter node classes (EKS-IAM-018, 019).
+	{groups: []string{"karpenter.k8s.aws"}, kind: "EC2NodeClass", resource: "ec2nodeclasses"},
 	// Secrets stores (EKS-DATA-010).
 	{groups: []string{"secrets-store.csi.x-k8s.io"}, kind: "SecretProviderClass", resource: "secretproviderclasses"},
 	{groups: []string{"external-secrets.io"}, kind: "ExternalSecret", resource: "externalsecrets"},
