@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
@@ -104,6 +105,9 @@ type AWS struct {
 	// CloudWatch Logs: the cluster's control-plane log group /aws/eks/<cluster>/cluster
 	// (logs:DescribeLogGroups with that prefix; other groups the prefix matches are dropped).
 	LogGroups []cwltypes.LogGroup `json:"logGroups,omitempty"`
+	// MetricFilters are the metric filters of that log group (logs:DescribeMetricFilters)
+	// with the alarms on their metrics (cloudwatch:DescribeAlarmsForMetric).
+	MetricFilters []MetricFilter `json:"metricFilters,omitempty"`
 
 	// EventBridge: the rules of the region's default event bus whose event pattern names the
 	// source aws.guardduty (events:ListRules), with their targets (events:ListTargetsByRule).
@@ -200,6 +204,13 @@ type Trail struct {
 	Status                 *cloudtrail.GetTrailStatusOutput `json:"status,omitempty"`
 	EventSelectors         []cttypes.EventSelector          `json:"eventSelectors,omitempty"`
 	AdvancedEventSelectors []cttypes.AdvancedEventSelector  `json:"advancedEventSelectors,omitempty"`
+}
+
+// MetricFilter is a CloudWatch Logs metric filter with the alarms on the metrics it
+// publishes.
+type MetricFilter struct {
+	Filter cwltypes.MetricFilter `json:"filter"`
+	Alarms []cwtypes.MetricAlarm `json:"alarms,omitempty"`
 }
 
 // EventRule is an EventBridge rule with its targets.

@@ -13,7 +13,9 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -135,6 +137,13 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	if _, err := logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: sdkaws.String("/aws/eks/prod/cluster"), RetentionInDays: sdkaws.Int32(90)}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := logs.PutMetricFilter(ctx, &cloudwatchlogs.PutMetricFilterInput{LogGroupName: sdkaws.String("/aws/eks/prod/cluster"), FilterName: sdkaws.String("anonymous"),
+		FilterPattern:         sdkaws.String(`{ $.user.username = "system:anonymous" }`),
+		MetricTransformations: []cwltypes.MetricTransformation{{MetricName: sdkaws.String("AnonymousRequests"), MetricNamespace: sdkaws.String("EKS/prod"), MetricValue: sdkaws.String("1")}}}); err != nil {
+		t.Fatal(err)
+	}
+	acct.AddAlarm(cwtypes.MetricAlarm{AlarmName: sdkaws.String("anonymous"), MetricName: sdkaws.String("AnonymousRequests"), Namespace: sdkaws.String("EKS/prod"),
+		ActionsEnabled: sdkaws.Bool(true), StateValue: cwtypes.StateValueOk})
 	events := eventbridge.NewFromConfig(acct.Config())
 	for name, pattern := range map[string]string{"guardduty-findings": `{"source":["aws.guardduty"],"detail-type":["GuardDuty Finding"]}`, "ec2-state": `{"source":["aws.ec2"]}`} {
 		if _, err := events.PutRule(ctx, &eventbridge.PutRuleInput{Name: sdkaws.String(name), EventPattern: sdkaws.String(pattern)}); err != nil {
@@ -193,6 +202,10 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("event data stores", len(a.EventDataStores), 1)
 	check("log groups", len(a.LogGroups), 1)
 	check("GuardDuty rules", len(a.GuardDutyRules), 1)
+	check("metric filters", len(a.MetricFilters), 1)
+	if len(a.MetricFilters) == 1 && len(a.MetricFilters[0].Alarms) != 1 {
+		t.Errorf("metric filter alarms not read: %+v", a.MetricFilters[0])
+	}
 	if len(a.GuardDutyRules) == 1 && len(a.GuardDutyRules[0].Targets) != 1 {
 		t.Errorf("GuardDuty rule targets not read: %+v", a.GuardDutyRules[0])
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -38,6 +39,7 @@ type clients struct {
 	cloudtrail *cloudtrail.Client
 	guardduty  *guardduty.Client
 	logs       *cloudwatchlogs.Client
+	cloudwatch *cloudwatch.Client
 	events     *eventbridge.Client
 	sts        *sts.Client
 }
@@ -99,6 +101,7 @@ func newCollector(ctx context.Context, opts Options) (*collector, error) {
 		cloudtrail: cloudtrail.NewFromConfig(cfg),
 		guardduty:  guardduty.NewFromConfig(cfg),
 		logs:       cloudwatchlogs.NewFromConfig(cfg),
+		cloudwatch: cloudwatch.NewFromConfig(cfg),
 		events:     eventbridge.NewFromConfig(cfg),
 		sts:        sts.NewFromConfig(cfg),
 	}

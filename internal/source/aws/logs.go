@@ -2,7 +2,10 @@ package aws
 
 import (
 	"context"
+	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
@@ -28,4 +31,52 @@ func (c *collector) logGroups(ctx context.Context) {
 		}
 	}
 	c.add(func(a *inventory.AWS) { a.LogGroups = out })
+	if len(out) > 0 {
+		c.metricFilters(ctx, name)
+	}
+}
+
+// metricFilters reads the metric filters of a log group and the alarms on each metric they
+// publish (each metric asked once).
+func (c *collector) metricFilters(ctx context.Context, logGroup string) {
+	var filters []inventory.MetricFilter
+	p := cloudwatchlogs.NewDescribeMetricFiltersPaginator(c.clients.logs, &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: &logGroup})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			c.fail(ctx, "logs:DescribeMetricFilters", logGroup, err)
+			return
+		}
+		for _, f := range page.MetricFilters {
+			filters = append(filters, inventory.MetricFilter{Filter: f})
+		}
+	}
+	type metric struct{ namespace, name string }
+	alarms := map[metric][]cwtypes.MetricAlarm{}
+	for _, f := range filters {
+		for _, t := range f.Filter.MetricTransformations {
+			alarms[metric{str(t.MetricNamespace), str(t.MetricName)}] = nil
+		}
+	}
+	var mu sync.Mutex
+	var g group
+	for m := range alarms {
+		g.Go(func() {
+			out, err := c.clients.cloudwatch.DescribeAlarmsForMetric(ctx, &cloudwatch.DescribeAlarmsForMetricInput{Namespace: &m.namespace, MetricName: &m.name})
+			if err != nil {
+				c.fail(ctx, "cloudwatch:DescribeAlarmsForMetric", m.namespace+"/"+m.name, err)
+				return
+			}
+			mu.Lock()
+			alarms[m] = out.MetricAlarms
+			mu.Unlock()
+		})
+	}
+	g.Wait()
+	for i, f := range filters {
+		for _, t := range f.Filter.MetricTransformations {
+			filters[i].Alarms = append(filters[i].Alarms, alarms[metric{str(t.MetricNamespace), str(t.MetricName)}]...)
+		}
+	}
+	c.add(func(a *inventory.AWS) { a.MetricFilters = filters })
 }

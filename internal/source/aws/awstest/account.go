@@ -16,6 +16,7 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
 	"github.com/aws/smithy-go/middleware"
@@ -40,6 +41,8 @@ type Account struct {
 	eventDataStores []EventDataStore
 	// coverage is what GuardDuty ListCoverage answers (guardduty.go).
 	coverage []gdtypes.CoverageResource
+	// alarms are the CloudWatch alarms DescribeAlarmsForMetric answers (cloudwatch.go).
+	alarms []cwtypes.MetricAlarm
 
 	denied   map[string]bool
 	throttle map[string]int

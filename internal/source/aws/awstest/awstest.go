@@ -221,6 +221,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(action, "guardduty:") && acct.serveGuardDuty(w, r, action) {
 			return
 		}
+		if strings.HasPrefix(action, "cloudwatch:") && acct.serveCloudWatch(w, r, action) {
+			return
+		}
 	}
 	s.proxy.ServeHTTP(w, r)
 }
