@@ -9,6 +9,7 @@ import (
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	dettypes "github.com/aws/aws-sdk-go-v2/service/detective/types"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
@@ -113,6 +114,10 @@ type AWS struct {
 	// source aws.guardduty (events:ListRules), with their targets (events:ListTargetsByRule).
 	GuardDutyRules []EventRule `json:"guardDutyRules,omitempty"`
 
+	// Detective: the region's behavior graphs (detective:ListGraphs) with their data source
+	// packages (detective:ListDatasourcePackages).
+	DetectiveGraphs []DetectiveGraph `json:"detectiveGraphs,omitempty"`
+
 	// GuardDuty: the region's detectors with their features.
 	Detectors []Detector `json:"detectors,omitempty"`
 }
@@ -211,6 +216,13 @@ type Trail struct {
 type MetricFilter struct {
 	Filter cwltypes.MetricFilter `json:"filter"`
 	Alarms []cwtypes.MetricAlarm `json:"alarms,omitempty"`
+}
+
+// DetectiveGraph is an Amazon Detective behavior graph with its data source packages, by
+// package name (EKS_AUDIT, DETECTIVE_CORE, ...).
+type DetectiveGraph struct {
+	Graph    dettypes.Graph                                    `json:"graph"`
+	Packages map[string]dettypes.DatasourcePackageIngestDetail `json:"packages,omitempty"`
 }
 
 // EventRule is an EventBridge rule with its targets.

@@ -144,6 +144,7 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	}
 	acct.AddAlarm(cwtypes.MetricAlarm{AlarmName: sdkaws.String("anonymous"), MetricName: sdkaws.String("AnonymousRequests"), Namespace: sdkaws.String("EKS/prod"),
 		ActionsEnabled: sdkaws.Bool(true), StateValue: cwtypes.StateValueOk})
+	acct.AddDetectiveGraph(map[string]string{"DETECTIVE_CORE": "STARTED", "EKS_AUDIT": "STARTED"})
 	events := eventbridge.NewFromConfig(acct.Config())
 	for name, pattern := range map[string]string{"guardduty-findings": `{"source":["aws.guardduty"],"detail-type":["GuardDuty Finding"]}`, "ec2-state": `{"source":["aws.ec2"]}`} {
 		if _, err := events.PutRule(ctx, &eventbridge.PutRuleInput{Name: sdkaws.String(name), EventPattern: sdkaws.String(pattern)}); err != nil {
@@ -203,6 +204,10 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("log groups", len(a.LogGroups), 1)
 	check("GuardDuty rules", len(a.GuardDutyRules), 1)
 	check("metric filters", len(a.MetricFilters), 1)
+	check("Detective graphs", len(a.DetectiveGraphs), 1)
+	if len(a.DetectiveGraphs) == 1 && a.DetectiveGraphs[0].Packages["EKS_AUDIT"].DatasourcePackageIngestState != "STARTED" {
+		t.Errorf("Detective packages not read: %+v", a.DetectiveGraphs[0])
+	}
 	if len(a.MetricFilters) == 1 && len(a.MetricFilters[0].Alarms) != 1 {
 		t.Errorf("metric filter alarms not read: %+v", a.MetricFilters[0])
 	}

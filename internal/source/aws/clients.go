@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/detective"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
@@ -41,6 +42,7 @@ type clients struct {
 	logs       *cloudwatchlogs.Client
 	cloudwatch *cloudwatch.Client
 	events     *eventbridge.Client
+	detective  *detective.Client
 	sts        *sts.Client
 }
 
@@ -103,6 +105,7 @@ func newCollector(ctx context.Context, opts Options) (*collector, error) {
 		logs:       cloudwatchlogs.NewFromConfig(cfg),
 		cloudwatch: cloudwatch.NewFromConfig(cfg),
 		events:     eventbridge.NewFromConfig(cfg),
+		detective:  detective.NewFromConfig(cfg),
 		sts:        sts.NewFromConfig(cfg),
 	}
 	return c, nil

@@ -43,6 +43,8 @@ type Account struct {
 	coverage []gdtypes.CoverageResource
 	// alarms are the CloudWatch alarms DescribeAlarmsForMetric answers (cloudwatch.go).
 	alarms []cwtypes.MetricAlarm
+	// graphs are the Detective behavior graphs the harness serves (detective.go).
+	graphs []detectiveGraph
 
 	denied   map[string]bool
 	throttle map[string]int

@@ -218,10 +218,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(action, "cloudtrail:") && acct.serveCloudTrail(w, r, action) {
 			return
 		}
+		if action == "" {
+			action = restAction(r)
+		}
 		if strings.HasPrefix(action, "guardduty:") && acct.serveGuardDuty(w, r, action) {
 			return
 		}
 		if strings.HasPrefix(action, "cloudwatch:") && acct.serveCloudWatch(w, r, action) {
+			return
+		}
+		if strings.HasPrefix(action, "detective:") && acct.serveDetective(w, r, action) {
 			return
 		}
 	}
