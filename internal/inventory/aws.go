@@ -12,6 +12,7 @@ import (
 	dettypes "github.com/aws/aws-sdk-go-v2/service/detective/types"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	efstypes "github.com/aws/aws-sdk-go-v2/service/efs/types"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/guardduty"
@@ -91,6 +92,10 @@ type AWS struct {
 	// scanning configuration.
 	Repositories     []ECRRepository                         `json:"repositories,omitempty"`
 	RegistryScanning *ecrtypes.RegistryScanningConfiguration `json:"registryScanning,omitempty"`
+
+	// EFS: the file systems of EFS PersistentVolumes and StorageClasses
+	// (elasticfilesystem:DescribeFileSystems); one that does not exist is absent.
+	FileSystems []efstypes.FileSystemDescription `json:"fileSystems,omitempty"`
 
 	// KMS: the cluster's envelope-encryption key (Cluster.EncryptionConfig) with its rotation.
 	Keys []KMSKey `json:"keys,omitempty"`

@@ -223,6 +223,7 @@ func (c *collector) run(ctx context.Context) error {
 	g.Go(func() { c.logGroups(ctx) })
 	g.Go(func() { c.guardDutyRules(ctx) })
 	g.Go(func() { c.detectiveGraphs(ctx) })
+	g.Go(func() { c.fileSystems(ctx) })
 	g.Wait()
 	if fatal != nil {
 		return fatal

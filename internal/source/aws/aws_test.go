@@ -16,6 +16,7 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/efs"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -160,6 +161,13 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	inv := &inventory.Inventory{}
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop", Annotations: map[string]string{awssource.IRSAAnnotation: irsa}}}
 	inv.Add(&inventory.Object{ObjectRef: inventory.ObjectRef{APIVersion: "v1", Kind: "ServiceAccount", Namespace: "shop", Name: "web"}, Typed: sa})
+	fs, err := efs.NewFromConfig(acct.Config()).CreateFileSystem(ctx, &efs.CreateFileSystemInput{CreationToken: sdkaws.String("shop-data"), Encrypted: sdkaws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv := &corev1.PersistentVolume{ObjectMeta: metav1.ObjectMeta{Name: "shop-data"}, Spec: corev1.PersistentVolumeSpec{PersistentVolumeSource: corev1.PersistentVolumeSource{
+		CSI: &corev1.CSIPersistentVolumeSource{Driver: "efs.csi.aws.com", VolumeHandle: *fs.FileSystemId + "::fsap-0123456789abcdef0"}}}}
+	inv.Add(&inventory.Object{ObjectRef: inventory.ObjectRef{APIVersion: "v1", Kind: "PersistentVolume", Name: "shop-data"}, Typed: pv})
 	acct.ResetStats()
 	return acct, cl, inv
 }
@@ -205,6 +213,10 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("GuardDuty rules", len(a.GuardDutyRules), 1)
 	check("metric filters", len(a.MetricFilters), 1)
 	check("Detective graphs", len(a.DetectiveGraphs), 1)
+	check("EFS file systems", len(a.FileSystems), 1)
+	if len(a.FileSystems) == 1 && !sdkaws.ToBool(a.FileSystems[0].Encrypted) {
+		t.Errorf("file system = %+v", a.FileSystems[0])
+	}
 	if len(a.DetectiveGraphs) == 1 && a.DetectiveGraphs[0].Packages["EKS_AUDIT"].DatasourcePackageIngestState != "STARTED" {
 		t.Errorf("Detective packages not read: %+v", a.DetectiveGraphs[0])
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/detective"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/efs"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/guardduty"
@@ -43,6 +44,7 @@ type clients struct {
 	cloudwatch *cloudwatch.Client
 	events     *eventbridge.Client
 	detective  *detective.Client
+	efs        *efs.Client
 	sts        *sts.Client
 }
 
@@ -106,6 +108,7 @@ func newCollector(ctx context.Context, opts Options) (*collector, error) {
 		cloudwatch: cloudwatch.NewFromConfig(cfg),
 		events:     eventbridge.NewFromConfig(cfg),
 		detective:  detective.NewFromConfig(cfg),
+		efs:        efs.NewFromConfig(cfg),
 		sts:        sts.NewFromConfig(cfg),
 	}
 	return c, nil
@@ -113,13 +116,15 @@ func newCollector(ctx context.Context, opts Options) (*collector, error) {
 
 // Action is the IAM action of an SDK operation: the service's ID lower-cased, a colon and
 // the operation name ("EKS", "DescribeCluster" -> "eks:DescribeCluster"). CloudWatch Logs'
-// IAM prefix is "logs", EventBridge's "events".
+// IAM prefix is "logs", EventBridge's "events", EFS's "elasticfilesystem".
 func Action(serviceID, operation string) string {
 	switch serviceID {
 	case "CloudWatch Logs":
 		return "logs:" + operation
 	case "EventBridge":
 		return "events:" + operation
+	case "EFS":
+		return "elasticfilesystem:" + operation
 	}
 	return strings.ToLower(strings.ReplaceAll(serviceID, " ", "")) + ":" + operation
 }

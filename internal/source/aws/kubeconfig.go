@@ -130,6 +130,10 @@ type k8sFacts struct {
 	// sgpGroups are the security group IDs SecurityGroupPolicies (vpcresources.k8s.aws)
 	// name in spec.securityGroups.groupIds.
 	sgpGroups []string
+	// efsFileSystems are the EFS file system IDs of PersistentVolumes (efs.csi.aws.com
+	// volumeHandle, its first ":"-separated field) and StorageClasses (provisioner
+	// efs.csi.aws.com, parameters.fileSystemId).
+	efsFileSystems []string
 }
 
 func kubeFacts(inv *inventory.Inventory) k8sFacts {
@@ -187,7 +191,27 @@ func kubeFacts(inv *inventory.Inventory) k8sFacts {
 		}
 	}
 	sort.Strings(f.sgpGroups)
+	for _, o := range inv.OfKind("PersistentVolume") {
+		if pv, ok := o.Typed.(*corev1.PersistentVolume); ok && pv.Spec.CSI != nil && pv.Spec.CSI.Driver == "efs.csi.aws.com" {
+			f.addEFS(strings.SplitN(pv.Spec.CSI.VolumeHandle, ":", 2)[0], seen)
+		}
+	}
+	for _, o := range inv.OfKind("StorageClass") {
+		if prov, _ := o.Raw["provisioner"].(string); prov == "efs.csi.aws.com" {
+			params, _ := o.Raw["parameters"].(map[string]any)
+			id, _ := params["fileSystemId"].(string)
+			f.addEFS(id, seen)
+		}
+	}
+	sort.Strings(f.efsFileSystems)
 	return f
+}
+
+func (f *k8sFacts) addEFS(id string, seen map[string]bool) {
+	if id = strings.TrimSpace(id); strings.HasPrefix(id, "fs-") && !seen[id] {
+		seen[id] = true
+		f.efsFileSystems = append(f.efsFileSystems, id)
+	}
 }
 
 // InstanceID is the EC2 instance ID of a Node's spec.providerID (aws:///<az>/<instance-id>),

@@ -97,13 +97,15 @@ func (a *Account) APIOptions() []func(*middleware.Stack) error {
 }
 
 // Action is the IAM action of an operation ("EKS", "DescribeCluster" -> "eks:DescribeCluster";
-// CloudWatch Logs' prefix is "logs", EventBridge's "events").
+// CloudWatch Logs' prefix is "logs", EventBridge's "events", EFS's "elasticfilesystem").
 func Action(serviceID, operation string) string {
 	switch serviceID {
 	case "CloudWatch Logs":
 		return "logs:" + operation
 	case "EventBridge":
 		return "events:" + operation
+	case "EFS":
+		return "elasticfilesystem:" + operation
 	}
 	out := make([]byte, 0, len(serviceID)+len(operation)+1)
 	for i := 0; i < len(serviceID); i++ {
