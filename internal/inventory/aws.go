@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/guardduty"
 	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 )
 
@@ -96,6 +97,11 @@ type AWS struct {
 	// EFS: the file systems of EFS PersistentVolumes and StorageClasses
 	// (elasticfilesystem:DescribeFileSystems); one that does not exist is absent.
 	FileSystems []efstypes.FileSystemDescription `json:"fileSystems,omitempty"`
+
+	// Inspector: the account's Amazon Inspector status (inspector2:BatchGetAccountStatus) and
+	// the coverage of CLUSTER_NODES (inspector2:ListCoverage, resource type AWS_EC2_INSTANCE).
+	Inspector         *inspectortypes.AccountState     `json:"inspector,omitempty"`
+	InspectorCoverage []inspectortypes.CoveredResource `json:"inspectorCoverage,omitempty"`
 
 	// KMS: the cluster's envelope-encryption key (Cluster.EncryptionConfig) with its rotation.
 	Keys []KMSKey `json:"keys,omitempty"`

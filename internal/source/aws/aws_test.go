@@ -22,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
+	"github.com/aws/aws-sdk-go-v2/service/inspector2"
+	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -145,6 +147,15 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	}
 	acct.AddAlarm(cwtypes.MetricAlarm{AlarmName: sdkaws.String("anonymous"), MetricName: sdkaws.String("AnonymousRequests"), Namespace: sdkaws.String("EKS/prod"),
 		ActionsEnabled: sdkaws.Bool(true), StateValue: cwtypes.StateValueOk})
+	if _, err := inspector2.NewFromConfig(acct.Config()).Enable(ctx, &inspector2.EnableInput{AccountIds: []string{acct.ID},
+		ResourceTypes: []inspectortypes.ResourceScanType{inspectortypes.ResourceScanTypeEc2, inspectortypes.ResourceScanTypeEcr}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range cl.Instances {
+		acct.AddInspectorCoverage(inspectortypes.CoveredResource{AccountId: sdkaws.String(acct.ID), ResourceId: sdkaws.String(id), ResourceType: inspectortypes.CoverageResourceTypeAwsEc2Instance,
+			ScanType: inspectortypes.ScanTypePackage, ScanStatus: &inspectortypes.ScanStatus{StatusCode: inspectortypes.ScanStatusCodeActive, Reason: inspectortypes.ScanStatusReasonSuccessful}})
+	}
+	acct.AddInspectorCoverage(inspectortypes.CoveredResource{AccountId: sdkaws.String(acct.ID), ResourceId: sdkaws.String("i-0another"), ResourceType: inspectortypes.CoverageResourceTypeAwsEc2Instance})
 	acct.AddDetectiveGraph(map[string]string{"DETECTIVE_CORE": "STARTED", "EKS_AUDIT": "STARTED"})
 	events := eventbridge.NewFromConfig(acct.Config())
 	for name, pattern := range map[string]string{"guardduty-findings": `{"source":["aws.guardduty"],"detail-type":["GuardDuty Finding"]}`, "ec2-state": `{"source":["aws.ec2"]}`} {
@@ -214,6 +225,10 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("metric filters", len(a.MetricFilters), 1)
 	check("Detective graphs", len(a.DetectiveGraphs), 1)
 	check("EFS file systems", len(a.FileSystems), 1)
+	check("Inspector coverage", len(a.InspectorCoverage), 2)
+	if a.Inspector == nil {
+		t.Errorf("Inspector status not read")
+	}
 	if len(a.FileSystems) == 1 && !sdkaws.ToBool(a.FileSystems[0].Encrypted) {
 		t.Errorf("file system = %+v", a.FileSystems[0])
 	}

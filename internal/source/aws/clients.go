@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/guardduty"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/inspector2"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
@@ -45,6 +46,7 @@ type clients struct {
 	events     *eventbridge.Client
 	detective  *detective.Client
 	efs        *efs.Client
+	inspector  *inspector2.Client
 	sts        *sts.Client
 }
 
@@ -109,6 +111,7 @@ func newCollector(ctx context.Context, opts Options) (*collector, error) {
 		events:     eventbridge.NewFromConfig(cfg),
 		detective:  detective.NewFromConfig(cfg),
 		efs:        efs.NewFromConfig(cfg),
+		inspector:  inspector2.NewFromConfig(cfg),
 		sts:        sts.NewFromConfig(cfg),
 	}
 	return c, nil

@@ -19,6 +19,7 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
+	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -45,6 +46,8 @@ type Account struct {
 	alarms []cwtypes.MetricAlarm
 	// graphs are the Detective behavior graphs the harness serves (detective.go).
 	graphs []detectiveGraph
+	// inspectorCoverage is what inspector2 ListCoverage answers (inspector.go).
+	inspectorCoverage []inspectortypes.CoveredResource
 
 	denied   map[string]bool
 	throttle map[string]int

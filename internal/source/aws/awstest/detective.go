@@ -19,6 +19,8 @@ func restAction(r *http.Request) string {
 		return "detective:ListDatasourcePackages"
 	case strings.Contains(auth, "/guardduty/aws4_request") && strings.HasPrefix(r.URL.Path, "/detector/") && strings.HasSuffix(r.URL.Path, "/coverage"):
 		return "guardduty:ListCoverage"
+	case strings.Contains(auth, "/inspector2/aws4_request") && r.URL.Path == "/coverage/list":
+		return "inspector2:ListCoverage"
 	case strings.Contains(auth, "/monitoring/aws4_request") && strings.HasSuffix(r.URL.Path, "/operation/DescribeAlarmsForMetric"):
 		return "cloudwatch:DescribeAlarmsForMetric"
 	}
