@@ -20,6 +20,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // AWS is what the AWS collectors (internal/source/aws) found about one EKS cluster and the
@@ -102,6 +103,10 @@ type AWS struct {
 	// the coverage of CLUSTER_NODES (inspector2:ListCoverage, resource type AWS_EC2_INSTANCE).
 	Inspector         *inspectortypes.AccountState     `json:"inspector,omitempty"`
 	InspectorCoverage []inspectortypes.CoveredResource `json:"inspectorCoverage,omitempty"`
+
+	// SSM: the CLUSTER_NODES registered with Systems Manager (ssm:DescribeInstanceInformation
+	// filtered by their instance IDs); a node that is not registered is absent.
+	ManagedInstances []ssmtypes.InstanceInformation `json:"managedInstances,omitempty"`
 
 	// KMS: the cluster's envelope-encryption key (Cluster.EncryptionConfig) with its rotation.
 	Keys []KMSKey `json:"keys,omitempty"`

@@ -240,6 +240,7 @@ func (c *collector) run(ctx context.Context) error {
 	g.Go(func() { c.instanceTypes(ctx) })
 	g.Go(func() { c.keys(ctx) })
 	g.Go(func() { c.inspector(ctx) })
+	g.Go(func() { c.managedInstances(ctx) })
 	g.Go(func() { c.roles(ctx) })
 	g.Go(func() { c.versions(ctx) })
 	g.Wait()

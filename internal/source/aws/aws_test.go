@@ -24,6 +24,7 @@ import (
 	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
 	"github.com/aws/aws-sdk-go-v2/service/inspector2"
 	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -152,6 +153,7 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 		t.Fatal(err)
 	}
 	for _, id := range cl.Instances {
+		acct.AddManagedInstance(ssmtypes.InstanceInformation{InstanceId: sdkaws.String(id), PingStatus: ssmtypes.PingStatusOnline, PlatformName: sdkaws.String("Amazon Linux")})
 		acct.AddInspectorCoverage(inspectortypes.CoveredResource{AccountId: sdkaws.String(acct.ID), ResourceId: sdkaws.String(id), ResourceType: inspectortypes.CoverageResourceTypeAwsEc2Instance,
 			ScanType: inspectortypes.ScanTypePackage, ScanStatus: &inspectortypes.ScanStatus{StatusCode: inspectortypes.ScanStatusCodeActive, Reason: inspectortypes.ScanStatusReasonSuccessful}})
 	}
@@ -226,6 +228,7 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("Detective graphs", len(a.DetectiveGraphs), 1)
 	check("EFS file systems", len(a.FileSystems), 1)
 	check("Inspector coverage", len(a.InspectorCoverage), 2)
+	check("SSM managed instances", len(a.ManagedInstances), 2)
 	if a.Inspector == nil {
 		t.Errorf("Inspector status not read")
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/inspector2"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 
@@ -47,6 +48,7 @@ type clients struct {
 	detective  *detective.Client
 	efs        *efs.Client
 	inspector  *inspector2.Client
+	ssm        *ssm.Client
 	sts        *sts.Client
 }
 
@@ -112,6 +114,7 @@ func newCollector(ctx context.Context, opts Options) (*collector, error) {
 		detective:  detective.NewFromConfig(cfg),
 		efs:        efs.NewFromConfig(cfg),
 		inspector:  inspector2.NewFromConfig(cfg),
+		ssm:        ssm.NewFromConfig(cfg),
 		sts:        sts.NewFromConfig(cfg),
 	}
 	return c, nil

@@ -20,6 +20,7 @@ import (
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
 	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -48,6 +49,8 @@ type Account struct {
 	graphs []detectiveGraph
 	// inspectorCoverage is what inspector2 ListCoverage answers (inspector.go).
 	inspectorCoverage []inspectortypes.CoveredResource
+	// managedInstances are what SSM DescribeInstanceInformation answers (ssm.go).
+	managedInstances []ssmtypes.InstanceInformation
 
 	denied   map[string]bool
 	throttle map[string]int

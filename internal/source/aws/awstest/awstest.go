@@ -233,6 +233,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(action, "inspector2:") && acct.serveInspector(w, r, action) {
 			return
 		}
+		if strings.HasPrefix(action, "ssm:") && acct.serveSSM(w, r, action) {
+			return
+		}
 	}
 	s.proxy.ServeHTTP(w, r)
 }
