@@ -67,14 +67,14 @@ var imdsHopLimit = &check.Check{
 				continue
 			}
 			if mo.HttpEndpoint == ec2types.InstanceMetadataEndpointStateDisabled {
-				r.FailResourceWith(instanceARN(a, i), "MetadataOptions.HttpEndpoint", check.Info,
-					"node instance "+instanceName(i)+" has the instance metadata endpoint disabled: node components that read "+
+				r.FailResourceWith(a.InstanceARN(i), "MetadataOptions.HttpEndpoint", check.Info,
+					"node instance "+inventory.InstanceName(i)+" has the instance metadata endpoint disabled: node components that read "+
 						"metadata (VPC CNI, kubelet's cloud provider, SSM agent) may not work")
 				continue
 			}
 			if hop := sdkaws.ToInt32(mo.HttpPutResponseHopLimit); hop > 1 {
-				r.FailResource(instanceARN(a, i), "MetadataOptions.HttpPutResponseHopLimit",
-					"node instance "+instanceName(i)+" has IMDS hop limit "+strconv.Itoa(int(hop))+hopNote(hop))
+				r.FailResource(a.InstanceARN(i), "MetadataOptions.HttpPutResponseHopLimit",
+					"node instance "+inventory.InstanceName(i)+" has IMDS hop limit "+strconv.Itoa(int(hop))+hopNote(hop))
 			}
 		}
 		for _, lt := range a.LaunchTemplates {
@@ -84,8 +84,8 @@ var imdsHopLimit = &check.Check{
 				continue
 			}
 			if hop := sdkaws.ToInt32(d.MetadataOptions.HttpPutResponseHopLimit); hop > 1 {
-				r.FailResource(launchTemplateARN(a, lt), "LaunchTemplateData.MetadataOptions.HttpPutResponseHopLimit",
-					"launch template "+launchTemplateName(lt)+" sets IMDS hop limit "+strconv.Itoa(int(hop))+hopNote(hop))
+				r.FailResource(a.LaunchTemplateARN(lt), "LaunchTemplateData.MetadataOptions.HttpPutResponseHopLimit",
+					"launch template "+lt.Name()+" sets IMDS hop limit "+strconv.Itoa(int(hop))+hopNote(hop))
 			}
 		}
 	},

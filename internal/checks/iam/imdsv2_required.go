@@ -66,8 +66,8 @@ var imdsv2Required = &check.Check{
 			if tokens == "" {
 				tokens = "unset"
 			}
-			r.FailResource(instanceARN(a, i), "MetadataOptions.HttpTokens",
-				"node instance "+instanceName(i)+" accepts IMDSv1 (HttpTokens "+tokens+"): any process on the node, "+
+			r.FailResource(a.InstanceARN(i), "MetadataOptions.HttpTokens",
+				"node instance "+inventory.InstanceName(i)+" accepts IMDSv1 (HttpTokens "+tokens+"): any process on the node, "+
 					"or a pod that reaches 169.254.169.254, can read the node role's credentials without a session token")
 		}
 		for _, lt := range a.LaunchTemplates {
@@ -80,8 +80,8 @@ var imdsv2Required = &check.Check{
 			if mo.HttpEndpoint == ec2types.LaunchTemplateInstanceMetadataEndpointStateDisabled || mo.HttpTokens != ec2types.LaunchTemplateHttpTokensStateOptional {
 				continue
 			}
-			r.FailResource(launchTemplateARN(a, lt), "LaunchTemplateData.MetadataOptions.HttpTokens",
-				"launch template "+launchTemplateName(lt)+" sets HttpTokens optional: nodes it launches accept IMDSv1")
+			r.FailResource(a.LaunchTemplateARN(lt), "LaunchTemplateData.MetadataOptions.HttpTokens",
+				"launch template "+lt.Name()+" sets HttpTokens optional: nodes it launches accept IMDSv1")
 		}
 	},
 }

@@ -66,13 +66,13 @@ var inspectorScanning = &check.Check{
 			c, ok := coverage[sdkaws.ToString(i.InstanceId)]
 			switch {
 			case !ok:
-				r.FailResourceWith(instanceARN(a, i), "", check.Low, "Amazon Inspector does not cover node "+instanceName(i)+": it is not scanned for vulnerabilities")
+				r.FailResourceWith(a.InstanceARN(i), "", check.Low, "Amazon Inspector does not cover node "+inventory.InstanceName(i)+": it is not scanned for vulnerabilities")
 			case c.ScanStatus == nil || c.ScanStatus.StatusCode != inspectortypes.ScanStatusCodeActive:
-				msg := "Amazon Inspector does not scan node " + instanceName(i)
+				msg := "Amazon Inspector does not scan node " + inventory.InstanceName(i)
 				if c.ScanStatus != nil {
 					msg += ": scan status " + string(c.ScanStatus.StatusCode) + ", reason " + string(c.ScanStatus.Reason)
 				}
-				r.FailResourceWith(instanceARN(a, i), "", check.Low, msg)
+				r.FailResourceWith(a.InstanceARN(i), "", check.Low, msg)
 			}
 		}
 	},

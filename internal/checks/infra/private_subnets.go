@@ -69,8 +69,8 @@ var privateSubnets = &check.Check{
 				}
 			}
 			if len(ips) > 0 {
-				r.FailResource(instanceARN(a, i), "PublicIpAddress",
-					"node instance "+instanceName(i)+" has public IP "+strings.Join(ips, ", "))
+				r.FailResource(a.InstanceARN(i), "PublicIpAddress",
+					"node instance "+inventory.InstanceName(i)+" has public IP "+strings.Join(ips, ", "))
 			}
 		}
 		for _, lt := range a.LaunchTemplates {
@@ -78,8 +78,8 @@ var privateSubnets = &check.Check{
 			if d := lt.Version.LaunchTemplateData; d != nil {
 				for _, ni := range d.NetworkInterfaces {
 					if sdkaws.ToBool(ni.AssociatePublicIpAddress) {
-						r.FailResource(launchTemplateARN(a, lt), "LaunchTemplateData.NetworkInterfaces.AssociatePublicIpAddress",
-							"launch template "+launchTemplateName(lt)+" gives the nodes it launches a public IP (AssociatePublicIpAddress true)")
+						r.FailResource(a.LaunchTemplateARN(lt), "LaunchTemplateData.NetworkInterfaces.AssociatePublicIpAddress",
+							"launch template "+lt.Name()+" gives the nodes it launches a public IP (AssociatePublicIpAddress true)")
 						break
 					}
 				}

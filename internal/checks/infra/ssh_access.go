@@ -78,12 +78,12 @@ var sshAccess = &check.Check{
 				for _, ng := range lt.Nodegroups {
 					reported[ng] = true
 				}
-				r.FailResource(launchTemplateARN(a, lt), "LaunchTemplateData.KeyName",
-					"launch template "+launchTemplateName(lt)+" sets SSH key pair "+key)
+				r.FailResource(a.LaunchTemplateARN(lt), "LaunchTemplateData.KeyName",
+					"launch template "+lt.Name()+" sets SSH key pair "+key)
 			}
 			if bottlerocketAdmin(sdkaws.ToString(d.UserData)) {
-				r.FailResourceWith(launchTemplateARN(a, lt), "LaunchTemplateData.UserData", check.Low,
-					"launch template "+launchTemplateName(lt)+" enables the Bottlerocket admin container "+
+				r.FailResourceWith(a.LaunchTemplateARN(lt), "LaunchTemplateData.UserData", check.Low,
+					"launch template "+lt.Name()+" enables the Bottlerocket admin container "+
 						"(settings.host-containers.admin.enabled = true), a root shell on the host")
 			}
 		}
@@ -93,7 +93,7 @@ var sshAccess = &check.Check{
 			if ng := instanceNodegroup(i); key == "" || (ng != "" && reported[ng]) {
 				continue
 			}
-			r.FailResource(instanceARN(a, i), "KeyName", "node instance "+instanceName(i)+" was launched with SSH key pair "+key)
+			r.FailResource(a.InstanceARN(i), "KeyName", "node instance "+inventory.InstanceName(i)+" was launched with SSH key pair "+key)
 		}
 		nodeGroups := nodeSecurityGroups(a)
 		for _, sg := range a.SecurityGroups {

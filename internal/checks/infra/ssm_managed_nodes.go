@@ -47,9 +47,9 @@ var ssmManagedNodes = &check.Check{
 			m, ok := managed[sdkaws.ToString(i.InstanceId)]
 			switch {
 			case !ok:
-				r.FailResource(instanceARN(a, i), "", "node "+instanceName(i)+" is not registered with Systems Manager: it cannot be reached through Session Manager, so direct login (SSH) is the only way in")
+				r.FailResource(a.InstanceARN(i), "", "node "+inventory.InstanceName(i)+" is not registered with Systems Manager: it cannot be reached through Session Manager, so direct login (SSH) is the only way in")
 			case m.PingStatus != ssmtypes.PingStatusOnline:
-				r.FailResource(instanceARN(a, i), "", "node "+instanceName(i)+" is registered with Systems Manager but its agent is "+string(m.PingStatus)+", not Online")
+				r.FailResource(a.InstanceARN(i), "", "node "+inventory.InstanceName(i)+" is registered with Systems Manager but its agent is "+string(m.PingStatus)+", not Online")
 			}
 		}
 		for _, role := range a.Roles {

@@ -79,8 +79,8 @@ var userDataSecrets = &check.Check{
 				}
 			}
 			if len(hits) > 0 {
-				r.FailResource(launchTemplateARN(a, lt), "LaunchTemplateData.UserData",
-					"user data of launch template "+launchTemplateName(lt)+" contains "+strings.Join(hits, ", "))
+				r.FailResource(a.LaunchTemplateARN(lt), "LaunchTemplateData.UserData",
+					"user data of launch template "+lt.Name()+" contains "+strings.Join(hits, ", "))
 			}
 		}
 	},
