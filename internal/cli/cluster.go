@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
@@ -142,7 +143,7 @@ func (o *clusterOptions) run(ctx context.Context, streams IO) error {
 		ctx = context.Background()
 	}
 	opts := o.scanOptions(o.kube.Namespace)
-	opts.Sources = []check.Source{check.SourceK8sObjects, check.SourceK8sRBAC}
+	opts.Sources = slices.Clone(scan.ManifestSources)
 	awsOpts, readAWS := o.awsFlags.options(o.kube.Kubeconfig, o.kube.Context, o.verbose, streams)
 	readAWS = readAWS && !o.noAWS
 	if readAWS {
@@ -166,7 +167,7 @@ func (o *clusterOptions) run(ctx context.Context, streams IO) error {
 			}
 			// The name came from the kubeconfig: report the Kubernetes side, say why not AWS.
 			fmt.Fprintf(streams.ErrOut, "eksguard: warning: the cluster's AWS side was not read: %v (give --cluster-name, --region or --profile, or --no-aws)\n", err)
-			opts.Sources = opts.Sources[:2]
+			opts.Sources = opts.Sources[:len(scan.ManifestSources)]
 			if plan, err = scan.Plan(opts); err != nil {
 				return err
 			}

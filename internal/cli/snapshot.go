@@ -12,16 +12,11 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/eksguard/eksguard/internal/check"
 	"github.com/eksguard/eksguard/internal/inventory"
 	"github.com/eksguard/eksguard/internal/scan"
 	"github.com/eksguard/eksguard/internal/source/snapshot"
 	"github.com/eksguard/eksguard/internal/version"
 )
-
-// liveSources are the data sources of a cluster scan, and so of a snapshot of one: a snapshot
-// scan must run exactly the checks the live scan ran to give the same results.
-var liveSources = []check.Source{check.SourceK8sObjects, check.SourceK8sRBAC}
 
 func newSnapshotCommand(streams IO) *cobra.Command {
 	cmd := &cobra.Command{
@@ -250,7 +245,7 @@ func (o *scanOptions) snapshotArgs(cmd *cobra.Command, args []string) error {
 func (o *scanOptions) runSnapshot(ctx context.Context, streams IO) error {
 	ns := o.namespace
 	opts := o.scanOptions(ns)
-	opts.Sources = liveSources
+	opts.Sources = scan.ManifestSources // a snapshot holds Kubernetes objects only
 	plan, err := scan.Plan(opts)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
