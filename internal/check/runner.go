@@ -191,6 +191,9 @@ func Evaluate(ctx context.Context, inv *inventory.Inventory, checks []*Check, cf
 	wg.Wait()
 	out := &Outcome{Results: make([]Result, len(checks))}
 	missing := inv.MissingKinds()
+	for g := range inv.Gaps {
+		inv.Gaps[g].Checks = nil // recomputed for this run's checks; a second run must not append twice
+	}
 	for i, r := range reporters {
 		res := Result{Check: checks[i], Evaluated: r.evaluated}
 		if checks[i].ReadsAny(missing) {

@@ -65,3 +65,17 @@ func TestGapsMarkReadersNotEvaluated(t *testing.T) {
 		t.Errorf("gap checks %v", inv.Gaps[0].Checks)
 	}
 }
+
+func TestGapChecksAreNotDuplicatedAcrossRuns(t *testing.T) {
+	inv := &inventory.Inventory{}
+	inv.ReportGap(inventory.Gap{Kind: "Secret", Reason: inventory.GapForbidden})
+	c := &Check{Meta: Meta{ID: "EKS-IAM-024"}, Inventory: func(*inventory.Inventory, *Reporter) {}, Reads: []string{"Secret"}}
+	for range 2 {
+		if _, err := Evaluate(context.Background(), inv, []*Check{c}, Config{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(inv.Gaps[0].Checks, []string{"EKS-IAM-024"}) {
+		t.Errorf("gap checks after two runs: %v", inv.Gaps[0].Checks)
+	}
+}
