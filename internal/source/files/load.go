@@ -342,6 +342,8 @@ var (
 	helmValuesRef = regexp.MustCompile(`\{\{-?[^}]*\.(Values|Release|Chart|Capabilities)\.`)
 )
 
+var fastParsers = sync.Pool{New: func() any { return new(fastParser) }}
+
 func parseDocument(j docJob, scratch *inventory.Positions) (r docResult) {
 	r.fileSeq, r.doc = j.fileSeq, j.doc
 	at := func(line, col int) inventory.Position {
@@ -362,7 +364,14 @@ func parseDocument(j docJob, scratch *inventory.Positions) (r docResult) {
 		return inventory.Origin{File: j.file, Document: j.doc, Item: item, Line: pos.Line, Column: pos.Column, RenderedFrom: pos.RenderedFrom}
 	}
 	var root yaml.Node
-	err := safeUnmarshal(j.chunk.text, &root)
+	var err error
+	fp := fastParsers.Get().(*fastParser)
+	defer fastParsers.Put(fp) // the tree is read only until this document is converted
+	if fast, ok := fp.parse(j.chunk.text); ok {
+		root = *fast
+	} else {
+		err = safeUnmarshal(j.chunk.text, &root)
+	}
 	if err != nil {
 		line, msg := j.chunk.line, err.Error()
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
