@@ -14,7 +14,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/eksguard/eksguard/internal/fieldpath"
 )
@@ -95,8 +94,8 @@ func (o *Object) decode() []Problem {
 		return nil
 	}
 	typed := newTyped()
-	// The converter is the fast path; it stops at the first bad field without naming it.
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Raw, typed); err == nil {
+	// fromRaw is the fast path; it stops at the first bad field without naming it.
+	if err := fromRaw(o.Raw, typed); err == nil {
 		o.Typed = typed
 		return nil
 	}
