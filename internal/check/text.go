@@ -16,5 +16,14 @@ func JoinLimited(items []string, max int) string {
 	if len(items) <= max {
 		return strings.Join(items, ", ")
 	}
-	return strings.Join(items[:max], ", ") + " and " + strconv.Itoa(len(items)-max) + " more"
+	return JoinCounted(items[:max], len(items))
+}
+
+// JoinCounted names the shown items and counts the other total-len(shown), for callers
+// that need not build the items they would not show.
+func JoinCounted(shown []string, total int) string {
+	if total <= len(shown) {
+		return strings.Join(shown, ", ")
+	}
+	return strings.Join(shown, ", ") + " and " + strconv.Itoa(total-len(shown)) + " more"
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/eksguard/eksguard/internal/check"
 	"github.com/eksguard/eksguard/internal/fieldpath"
@@ -75,6 +76,15 @@ var secretsNamespaceIsolation = &check.Check{
 			if len(secretsOf) < 2 {
 				continue
 			}
+			// Each application's entry is formatted once: namespaces with hundreds of
+			// applications made per-workload formatting quadratic.
+			type appEntry struct{ app, text string }
+			entries := make([]appEntry, 0, len(secretsOf))
+			for app, secrets := range secretsOf {
+				sort.Strings(secrets)
+				entries = append(entries, appEntry{app, strconv.Quote(app) + " (" + check.JoinLimited(secrets, check.MaxListed) + ")"})
+			}
+			slices.SortFunc(entries, func(a, b appEntry) int { return strings.Compare(a.text, b.text) })
 			for _, p := range specs {
 				sa, at := secretIsolationServiceAccount(p)
 				via := secretIsolationReaders(m, ns, sa)
@@ -82,17 +92,16 @@ var secretsNamespaceIsolation = &check.Check{
 					continue
 				}
 				app := secretIsolationApp(p)
-				var others []string
-				for other, secrets := range secretsOf {
-					if other != app {
-						sort.Strings(secrets)
-						others = append(others, strconv.Quote(other)+" ("+check.JoinLimited(secrets, check.MaxListed)+")")
+				// JoinLimited shows MaxListed entries and counts the rest: only those are needed.
+				others := make([]string, 0, check.MaxListed)
+				for _, e := range entries {
+					if e.app != app && len(others) < check.MaxListed {
+						others = append(others, e.text)
 					}
 				}
-				sort.Strings(others)
 				r.Fail(p.Object, at, "ServiceAccount "+strconv.Quote(secretIsolationNSName(ns, sa))+" of application "+strconv.Quote(app)+
 					" can read every Secret in its namespace through "+check.JoinLimited(via, check.MaxListed)+"; the namespace also holds Secrets of "+
-					check.JoinLimited(others, check.MaxListed))
+					check.JoinCounted(others, len(entries)-1))
 			}
 		}
 	},
