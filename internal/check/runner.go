@@ -1,10 +1,10 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -227,31 +227,61 @@ func Evaluate(ctx context.Context, inv *inventory.Inventory, checks []*Check, cf
 	return out, ctx.Err()
 }
 
-// SortFindings orders findings deterministically.
+// SortFindings orders findings deterministically (a stable sort). Findings are large
+// structs: an index is sorted and the findings moved once, along the permutation's cycles,
+// instead of being swapped O(n log n) times.
 func SortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := &fs[i], &fs[j]
-		if a.Position.File != b.Position.File {
-			return a.Position.File < b.Position.File
+	idx := make([]int32, len(fs))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(i, j int32) int {
+		if c := compareFindings(&fs[i], &fs[j]); c != 0 {
+			return c
 		}
-		if a.Resource != b.Resource {
-			return a.Resource < b.Resource
-		}
-		if a.seq != b.seq && a.Position.File == "" && a.Resource == "" {
-			return a.seq < b.seq
-		}
-		if a.Position.Line != b.Position.Line {
-			return a.Position.Line < b.Position.Line
-		}
-		if a.Position.Column != b.Position.Column {
-			return a.Position.Column < b.Position.Column
-		}
-		if a.CheckID != b.CheckID {
-			return a.CheckID < b.CheckID
-		}
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		return strings.Compare(a.Message, b.Message) < 0
+		return cmp.Compare(i, j)
 	})
+	// Position k takes the finding at idx[k]; follow each cycle once.
+	for start := range idx {
+		if idx[start] < 0 {
+			continue
+		}
+		held := fs[start]
+		k := start
+		for {
+			from := int(idx[k])
+			idx[k] = -1
+			if from == start {
+				fs[k] = held
+				break
+			}
+			fs[k] = fs[from]
+			k = from
+		}
+	}
+}
+
+func compareFindings(a, b *Finding) int {
+	if a.Position.File != b.Position.File {
+		return strings.Compare(a.Position.File, b.Position.File)
+	}
+	if a.Resource != b.Resource {
+		return strings.Compare(a.Resource, b.Resource)
+	}
+	if a.seq != b.seq && a.Position.File == "" && a.Resource == "" {
+		return cmp.Compare(a.seq, b.seq)
+	}
+	if a.Position.Line != b.Position.Line {
+		return cmp.Compare(a.Position.Line, b.Position.Line)
+	}
+	if a.Position.Column != b.Position.Column {
+		return cmp.Compare(a.Position.Column, b.Position.Column)
+	}
+	if a.CheckID != b.CheckID {
+		return strings.Compare(a.CheckID, b.CheckID)
+	}
+	if a.Path != b.Path {
+		return strings.Compare(string(a.Path), string(b.Path))
+	}
+	return strings.Compare(a.Message, b.Message)
 }
