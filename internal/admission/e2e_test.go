@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,6 +36,16 @@ func TestMain(m *testing.M) {
 // URL, CA bundle and metrics.
 func serve(t *testing.T, opts Options) (string, []byte, *Metrics) {
 	t.Helper()
+	m := NewMetrics()
+	opts.Metrics = m
+	url, ca := serveHandler(t, Handler(reviewer(t, opts), m, nil))
+	return url, ca, m
+}
+
+// serveHandler serves h over loopback TLS with a fresh self-signed pair and returns the
+// URL of ValidatePath and the CA bundle.
+func serveHandler(t *testing.T, h http.Handler) (string, []byte) {
+	t.Helper()
 	dir := t.TempDir()
 	caPEM, certPEM, keyPEM, err := SelfSignedServing("eksguard-webhook", "eksguard-system", time.Hour)
 	if err != nil {
@@ -55,24 +66,21 @@ func serve(t *testing.T, opts Options) (string, []byte, *Metrics) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := NewMetrics()
-	opts.Metrics = m
-	r := reviewer(t, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, l, Handler(r, m, nil), certs, slog.New(slog.DiscardHandler)) }()
+	go func() { done <- Serve(ctx, l, h, certs, slog.New(slog.DiscardHandler)) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	return "https://" + l.Addr().String() + ValidatePath, caPEM, m
+	return "https://" + l.Addr().String() + ValidatePath, caPEM
 }
 
 // register installs a ValidatingWebhookConfiguration for pods in the namespaces labelled
 // eksguard-e2e=<name> and waits until the API server calls it.
-func register(t *testing.T, client kubernetes.Interface, name, url string, caBundle []byte) {
+func register(t *testing.T, client kubernetes.Interface, name, url string, caBundle []byte, rules []admissionregistrationv1.RuleWithOperations) {
 	t.Helper()
 	ctx := context.Background()
 	fail := admissionregistrationv1.Fail
@@ -83,7 +91,7 @@ func register(t *testing.T, client kubernetes.Interface, name, url string, caBun
 		Webhooks: []admissionregistrationv1.ValidatingWebhook{{
 			Name:                    "validate.eksguard.io",
 			ClientConfig:            admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: caBundle},
-			Rules:                   []admissionregistrationv1.RuleWithOperations{{Operations: []admissionregistrationv1.OperationType{"CREATE", "UPDATE"}, Rule: admissionregistrationv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"}}}},
+			Rules:                   rules,
 			NamespaceSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"eksguard-e2e": name}},
 			FailurePolicy:           &fail,
 			SideEffects:             &none,
@@ -178,7 +186,8 @@ func TestWebhookOnAPIServer(t *testing.T) {
 		return l, ok
 	}
 	url, ca, metrics := serve(t, Options{Mode: ModeWarn, NamespaceLabels: nsLabels})
-	register(t, admin, "e2e", url, ca)
+	podRules := []admissionregistrationv1.RuleWithOperations{{Operations: []admissionregistrationv1.OperationType{"CREATE", "UPDATE"}, Rule: admissionregistrationv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"}}}}
+	register(t, admin, "e2e", url, ca, podRules)
 
 	for _, mode := range []Mode{ModeEnforce, ModeWarn, ModeAudit} {
 		ns := namespace(t, admin, "webhook-"+string(mode), map[string]string{"eksguard-e2e": "e2e", ModeLabel: string(mode)})
