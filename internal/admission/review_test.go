@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/eksguard/eksguard/internal/check"
 	_ "github.com/eksguard/eksguard/internal/checks/all"
+	"github.com/eksguard/eksguard/internal/exception"
 )
 
 const privilegedPod = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"shop"},
@@ -150,5 +152,25 @@ func TestSecretValuesNeverLeave(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"kind":"Secret"`) {
 		t.Fatalf("no log line for the review: %s", logs.String())
+	}
+}
+
+// TestExceptionsApply: an eksguard.io/ignore annotation with reasons excepts its checks at
+// admission as in a scan; without the exception set the same pod is denied.
+func TestExceptionsApply(t *testing.T) {
+	cat, err := exception.DefaultCatalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"shop","annotations":{"eksguard.io/ignore":"EKS-POD-001: node agent; EKS-POD-016: node agent"}},
+"spec":{"containers":[{"name":"app","image":"nginx:1.27","securityContext":{"privileged":true}}]}}`
+	req := request(admissionv1.Create, "Pod", "shop", pod)
+	ctx := context.Background()
+	if resp := reviewer(t, Options{Mode: ModeEnforce}).Review(ctx, req); resp.Allowed {
+		t.Fatal("denied nothing without exceptions")
+	}
+	set := exception.New(nil, exception.Options{Now: time.Now(), Inline: true, Catalogue: cat})
+	if resp := reviewer(t, Options{Mode: ModeEnforce, Exceptions: set}).Review(ctx, req); !resp.Allowed {
+		t.Fatalf("excepted checks still denied: %s", resp.Result.Message)
 	}
 }
