@@ -108,6 +108,26 @@ func collectAWS(ctx context.Context, inv *inventory.Inventory, opts awssource.Op
 	return nil
 }
 
+// readAWS collects the cluster's AWS side into inv (eksguard cluster, snapshot save) unless
+// --no-aws, or no cluster name is known. It reports whether the AWS side was read. When the
+// name came from the kubeconfig and the AWS side cannot be read, it warns and reports false;
+// with --cluster-name, --region or --profile given (explicit) that is an error.
+func (a *awsFlags) readAWS(ctx context.Context, inv *inventory.Inventory, kubeconfig, kubeContext string, verbose, explicit bool, streams IO) (bool, error) {
+	opts, ok := a.options(kubeconfig, kubeContext, verbose, streams)
+	if !ok || a.noAWS {
+		return false, nil
+	}
+	if err := collectAWS(ctx, inv, opts); err != nil {
+		if explicit || errors.Is(err, context.Canceled) {
+			return false, err
+		}
+		// The name came from the kubeconfig: keep the Kubernetes side, say why not AWS.
+		fmt.Fprintf(streams.ErrOut, "eksguard: warning: the cluster's AWS side was not read: %v (give --cluster-name, --region or --profile, or --no-aws)\n", err)
+		return false, nil
+	}
+	return true, nil
+}
+
 // kubeGaps reports, for a scan that reads no Kubernetes objects (eksguard aws), the
 // Kubernetes kinds the selected AWS checks also read: those checks are not evaluated rather
 // than passed on missing objects.
