@@ -150,6 +150,8 @@ type collector struct {
 	progressMu sync.Mutex
 	onceMu     sync.Mutex
 	once       map[string]*sync.Once
+	// downloads bounds the image configuration downloads in flight (ecr_images.go).
+	downloads chan struct{}
 }
 
 func (c *collector) input() string {

@@ -3,6 +3,7 @@ package aws_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -195,7 +196,12 @@ func TestECRImagesNoSecrets(t *testing.T) {
 	pushImages(t, ctx, acct, inv, true)
 	var debug strings.Builder
 	opts := options(acct, "prod", nil)
-	opts.Debugf = func(format string, args ...any) { debug.WriteString(format) }
+	var mu sync.Mutex
+	opts.Debugf = func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(&debug, format+"\n", args...)
+	}
 	if err := awssource.Collect(ctx, inv, opts); err != nil {
 		t.Fatal(err)
 	}
@@ -235,5 +241,46 @@ func TestECRImagesDenied(t *testing.T) {
 	}
 	if len(inv.AWS.ECRImages) != 2 || inv.AWS.ECRImages[0].Config == nil || inv.AWS.ECRImages[0].Config.Error == "" {
 		t.Errorf("images = %+v", inv.AWS.ECRImages)
+	}
+}
+
+// TestECRImageConfigLimits: a configuration blob over the size limit is not downloaded, one
+// that does not match its digest is not used; both say why in ImageConfig.Error.
+func TestECRImageConfigLimits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	acct := srv.NewAccount(t)
+	if _, err := acct.CreateCluster(ctx, awstest.ClusterSpec{Name: "prod", Version: "1.31"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := acct.CreateRepository(ctx, "big", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	big := []byte(`{"os":"linux","config":{"User":"0"},"history":"` + strings.Repeat("x", awssource.MaxImageConfigBytes) + `"}`)
+	if _, err := acct.PushImage(ctx, "big", "huge", big); err != nil {
+		t.Fatal(err)
+	}
+	cfg := []byte(`{"os":"linux","config":{"User":"0"}}`)
+	if _, err := acct.PushImage(ctx, "big", "corrupt", cfg); err != nil {
+		t.Fatal(err)
+	}
+	acct.CorruptBlob(acct.AddBlob(cfg))
+	host := acct.ID + ".dkr.ecr." + awstest.Region + ".amazonaws.com/big:"
+	inv := &inventory.Inventory{}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "shop"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a", Image: host + "huge"}, {Name: "b", Image: host + "corrupt"}}}}
+	inv.Add(&inventory.Object{ObjectRef: inventory.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: "shop", Name: "p"}, Typed: pod})
+	if err := awssource.Collect(ctx, inv, options(acct, "prod", nil)); err != nil {
+		t.Fatal(err)
+	}
+	errs := map[string]string{}
+	for _, img := range inv.AWS.ECRImages {
+		if img.Config == nil || img.Config.User != "" {
+			t.Errorf("%v: config %+v", img.Detail.ImageTags, img.Config)
+			continue
+		}
+		errs[img.Detail.ImageTags[0]] = img.Config.Error
+	}
+	if !strings.Contains(errs["huge"], "over the 1048576-byte limit") || !strings.Contains(errs["corrupt"], "does not match its digest") {
+		t.Errorf("errors = %v", errs)
 	}
 }

@@ -225,3 +225,10 @@ func (a *Account) putManifest(ctx context.Context, repo, tag string, manifest []
 	}
 	return digest, nil
 }
+
+// CorruptBlob replaces a blob's content, so that it no longer matches its digest.
+func (a *Account) CorruptBlob(digest string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.blobs[digest] = append([]byte("corrupt"), a.blobs[digest]...)
+}
