@@ -19,9 +19,18 @@ import (
 // awsFlags say which EKS cluster's AWS side to read and how: region, profile, cluster name
 // and the bound on concurrent API requests. `eksguard cluster` and `eksguard aws` share them.
 type awsFlags struct {
-	aws   awssource.Options
-	noAWS bool
+	aws      awssource.Options
+	noAWS    bool
+	ecrScope string
+	awsOnly  bool
 }
+
+// ECR scopes (--ecr-scope): ECR_REPOS is every repository of the registry, or those the
+// cluster's containers run images from.
+const (
+	ecrScopeAll  = "all"
+	ecrScopeUsed = "used"
+)
 
 // awsOptionsHook lets tests point the collectors at the moto harness.
 var awsOptionsHook func(*awssource.Options)
@@ -31,6 +40,8 @@ func (a *awsFlags) addFlags(f *pflag.FlagSet, awsOnly bool) {
 	f.StringVar(&a.aws.Profile, "profile", "", "AWS shared-config profile (default: the standard credential chain: environment, AWS_PROFILE, SSO, web identity, EKS Pod Identity, instance role)")
 	f.StringVar(&a.aws.ClusterName, "cluster-name", "", "EKS cluster name (default: from the kubeconfig's aws eks get-token --cluster-name)")
 	f.IntVar(&a.aws.Concurrency, "aws-concurrency", awssource.DefaultConcurrency, "AWS API requests in flight at once")
+	f.StringVar(&a.ecrScope, "ecr-scope", ecrScopeAll, "ECR repositories the ECR checks read: all (every repository of the registry in the region) or used (those the cluster's containers run images from; needs the Kubernetes objects)")
+	a.awsOnly = awsOnly
 	if !awsOnly {
 		f.BoolVar(&a.noAWS, "no-aws", false, "read only the Kubernetes API, not the cluster's AWS side")
 	}
@@ -39,6 +50,16 @@ func (a *awsFlags) addFlags(f *pflag.FlagSet, awsOnly bool) {
 func (a *awsFlags) validate() error {
 	if a.aws.Concurrency <= 0 {
 		return usageError("--aws-concurrency must be positive")
+	}
+	switch a.ecrScope {
+	case ecrScopeAll:
+	case ecrScopeUsed:
+		if a.awsOnly {
+			return usageError("--ecr-scope=used needs the images the cluster runs, from the Kubernetes API: use eksguard cluster (eksguard aws reads no Kubernetes objects)")
+		}
+		a.aws.ECRUsedOnly = true
+	default:
+		return usageError("--ecr-scope must be %s or %s, got %q", ecrScopeAll, ecrScopeUsed, a.ecrScope)
 	}
 	return nil
 }
@@ -85,6 +106,26 @@ func collectAWS(ctx context.Context, inv *inventory.Inventory, opts awssource.Op
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("AWS: %w", err)}
 	}
 	return nil
+}
+
+// readAWS collects the cluster's AWS side into inv (eksguard cluster, snapshot save) unless
+// --no-aws, or no cluster name is known. It reports whether the AWS side was read. When the
+// name came from the kubeconfig and the AWS side cannot be read, it warns and reports false;
+// with --cluster-name, --region or --profile given (explicit) that is an error.
+func (a *awsFlags) readAWS(ctx context.Context, inv *inventory.Inventory, kubeconfig, kubeContext string, verbose, explicit bool, streams IO) (bool, error) {
+	opts, ok := a.options(kubeconfig, kubeContext, verbose, streams)
+	if !ok || a.noAWS {
+		return false, nil
+	}
+	if err := collectAWS(ctx, inv, opts); err != nil {
+		if explicit || errors.Is(err, context.Canceled) {
+			return false, err
+		}
+		// The name came from the kubeconfig: keep the Kubernetes side, say why not AWS.
+		fmt.Fprintf(streams.ErrOut, "eksguard: warning: the cluster's AWS side was not read: %v (give --cluster-name, --region or --profile, or --no-aws)\n", err)
+		return false, nil
+	}
+	return true, nil
 }
 
 // kubeGaps reports, for a scan that reads no Kubernetes objects (eksguard aws), the

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/eksguard/eksguard/internal/check"
 	"github.com/eksguard/eksguard/internal/inventory"
 	"github.com/eksguard/eksguard/internal/report"
@@ -143,5 +145,32 @@ users: [{name: x, user: {token: t}}]
 	r = run(t, "", "cluster", "--aws-concurrency", "0")
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "--aws-concurrency") {
 		t.Errorf("--aws-concurrency 0: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = run(t, "", "cluster", "--ecr-scope", "some")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "--ecr-scope must be all or used") {
+		t.Errorf("--ecr-scope some: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = run(t, "", "aws", "--cluster-name", "demo", "--region", awstest.Region, "--ecr-scope", "used", "--kubeconfig", kubeconfig)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "eksguard cluster") {
+		t.Errorf("aws --ecr-scope used: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestECRScopeFlag: --ecr-scope used asks the collector for the repositories the cluster
+// runs images from; all (the default) for every repository.
+func TestECRScopeFlag(t *testing.T) {
+	for scope, want := range map[string]bool{"all": false, "used": true} {
+		var f awsFlags
+		fs := pflag.NewFlagSet("cluster", pflag.ContinueOnError)
+		f.addFlags(fs, false)
+		if err := fs.Parse([]string{"--ecr-scope", scope}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.validate(); err != nil {
+			t.Fatal(err)
+		}
+		if f.aws.ECRUsedOnly != want || f.aws.ECRRepositories != nil {
+			t.Errorf("--ecr-scope %s: ECRUsedOnly %v, ECRRepositories %v", scope, f.aws.ECRUsedOnly, f.aws.ECRRepositories)
+		}
 	}
 }

@@ -144,7 +144,7 @@ func (o *clusterOptions) run(ctx context.Context, streams IO) error {
 	}
 	opts := o.scanOptions(o.kube.Namespace)
 	opts.Sources = slices.Clone(scan.ManifestSources)
-	awsOpts, readAWS := o.awsFlags.options(o.kube.Kubeconfig, o.kube.Context, o.verbose, streams)
+	_, readAWS := o.awsFlags.options(o.kube.Kubeconfig, o.kube.Context, o.verbose, streams)
 	readAWS = readAWS && !o.noAWS
 	if readAWS {
 		opts.Sources = append(opts.Sources, check.AWSSources...)
@@ -161,12 +161,11 @@ func (o *clusterOptions) run(ctx context.Context, streams IO) error {
 		return err
 	}
 	if readAWS {
-		if err := collectAWS(ctx, inv, awsOpts); err != nil {
-			if o.awsExplicit || errors.Is(err, context.Canceled) {
-				return err
-			}
-			// The name came from the kubeconfig: report the Kubernetes side, say why not AWS.
-			fmt.Fprintf(streams.ErrOut, "eksguard: warning: the cluster's AWS side was not read: %v (give --cluster-name, --region or --profile, or --no-aws)\n", err)
+		read, err := o.awsFlags.readAWS(ctx, inv, o.kube.Kubeconfig, o.kube.Context, o.verbose, o.awsExplicit, streams)
+		if err != nil {
+			return err
+		}
+		if !read {
 			opts.Sources = opts.Sources[:len(scan.ManifestSources)]
 			if plan, err = scan.Plan(opts); err != nil {
 				return err

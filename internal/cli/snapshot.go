@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/eksguard/eksguard/internal/check"
 	"github.com/eksguard/eksguard/internal/inventory"
 	"github.com/eksguard/eksguard/internal/scan"
 	"github.com/eksguard/eksguard/internal/source/snapshot"
@@ -23,8 +25,8 @@ func newSnapshotCommand(streams IO) *cobra.Command {
 		Use:   "snapshot",
 		Short: "Save a cluster's objects to a file, to scan offline with scan --snapshot",
 		Long: `A snapshot is what eksguard cluster collects, written to one gzip-compressed file
-(schema eksguard.io/snapshot/v1): every object the checks read, with its UID and origin, plus
-the coverage gaps and how it was collected. eksguard scan --snapshot FILE checks it offline
+(schema eksguard.io/snapshot/v2): every object the checks read, with its UID and origin, plus
+the coverage gaps and how it was collected, and on EKS the cluster's AWS facts. eksguard scan --snapshot FILE checks it offline
 with the same results as eksguard cluster. Secrets are collected as metadata only, so a
 snapshot never holds a secret value.`,
 		Args: cobra.NoArgs,
@@ -37,6 +39,8 @@ snapshot never holds a secret value.`,
 // snapshotSaveOptions holds the flags of `eksguard snapshot save`.
 type snapshotSaveOptions struct {
 	clusterFlags
+	awsFlags
+	awsExplicit bool
 }
 
 func newSnapshotSaveCommand(streams IO) *cobra.Command {
@@ -48,6 +52,11 @@ func newSnapshotSaveCommand(streams IO) *cobra.Command {
 and paging flags) and save the result to FILE, gzip-compressed. The file is written to a
 temporary name next to FILE and renamed into place, so a failed collection never leaves a
 partial snapshot. FILE - writes to stdout (not to a terminal).
+
+On EKS the cluster's AWS side is saved too, as eksguard cluster reads it (the same
+--cluster-name, --region, --profile, --ecr-scope and --no-aws flags and the same IAM policy):
+the AWS facts, the gaps of denied calls and the account and region, so that scan --snapshot
+runs the AWS checks as well. The facts hold no secret values.
 
 Scan it later, anywhere, without the cluster: eksguard scan --snapshot FILE.
 
@@ -63,13 +72,18 @@ Exit codes: 0 saved; 2 usage error, the cluster could not be reached or FILE not
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.validate(); err != nil {
+			if err := o.clusterFlags.validate(); err != nil {
 				return err
 			}
+			if err := o.awsFlags.validate(); err != nil {
+				return err
+			}
+			o.awsExplicit = o.awsFlags.explicit(cmd.Flags())
 			return o.run(cmd.Context(), streams, args[0])
 		},
 	}
 	o.clusterFlags.addFlags(cmd.Flags())
+	o.awsFlags.addFlags(cmd.Flags(), false)
 	return cmd
 }
 
@@ -83,6 +97,9 @@ func (o *snapshotSaveOptions) run(ctx context.Context, streams IO, path string) 
 	started := time.Now()
 	inv, err := o.collect(ctx, streams)
 	if err != nil {
+		return err
+	}
+	if _, err := o.awsFlags.readAWS(ctx, inv, o.kube.Kubeconfig, o.kube.Context, o.verbose, o.awsExplicit, streams); err != nil {
 		return err
 	}
 	meta := o.meta(inv, started)
@@ -245,14 +262,21 @@ func (o *scanOptions) snapshotArgs(cmd *cobra.Command, args []string) error {
 func (o *scanOptions) runSnapshot(ctx context.Context, streams IO) error {
 	ns := o.namespace
 	opts := o.scanOptions(ns)
-	opts.Sources = scan.ManifestSources // a snapshot holds Kubernetes objects only
-	plan, err := scan.Plan(opts)
-	if err != nil {
+	opts.Sources = slices.Clone(scan.ManifestSources)
+	if _, err := scan.Plan(opts); err != nil { // a bad --checks pattern fails before the file is read
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	inv, meta, err := loadSnapshot(o.snapshot, o.snapshotMaxBytes, streams.In)
 	if err != nil {
 		return err
+	}
+	if inv.AWS != nil {
+		// Saved with the cluster's AWS side: its checks run as in eksguard cluster.
+		opts.Sources = append(opts.Sources, check.AWSSources...)
+	}
+	plan, err := scan.Plan(opts)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	switch {
 	case meta.Namespace != "" && ns == "":

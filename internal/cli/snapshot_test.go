@@ -139,13 +139,13 @@ func TestScanBadSnapshots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v2 bytes.Buffer
-	zw := gzip.NewWriter(&v2)
-	zw.Write([]byte(`{"schemaVersion":"eksguard.io/snapshot/v2","objects":[]}`))
+	var v9 bytes.Buffer
+	zw := gzip.NewWriter(&v9)
+	zw.Write([]byte(`{"schemaVersion":"eksguard.io/snapshot/v9","objects":[]}`))
 	zw.Close()
 	files := map[string][]byte{
 		"plain.yaml":     []byte("apiVersion: v1\nkind: Pod\n"),
-		"v2.json.gz":     v2.Bytes(),
+		"v9.json.gz":     v9.Bytes(),
 		"truncated.gz":   data[:len(data)/2],
 		"empty.json.gz":  nil,
 		"oversized.gz":   data,
@@ -153,7 +153,7 @@ func TestScanBadSnapshots(t *testing.T) {
 	}
 	want := map[string]string{
 		"plain.yaml":     "not a gzip-compressed eksguard snapshot",
-		"v2.json.gz":     `unsupported schema version "eksguard.io/snapshot/v2"`,
+		"v9.json.gz":     `unsupported schema version "eksguard.io/snapshot/v9"`,
 		"truncated.gz":   "truncated",
 		"empty.json.gz":  "the file is empty",
 		"oversized.gz":   "too large",

@@ -94,6 +94,13 @@ type AWS struct {
 	// scanning configuration.
 	Repositories     []ECRRepository                         `json:"repositories,omitempty"`
 	RegistryScanning *ecrtypes.RegistryScanningConfiguration `json:"registryScanning,omitempty"`
+	// ECRImages are the images the cluster's containers run (ALL_CONTAINERS of every object
+	// carrying a pod spec) that are stored in this account's ECR registry in the scanned
+	// region, one per digest, with their scan findings, image config and referrers (see
+	// ECRImage). MissingImages are references to that registry that do not resolve: the
+	// repository or the tag or digest does not exist (any more).
+	ECRImages     []ECRImage `json:"ecrImages,omitempty"`
+	MissingImages []string   `json:"missingImages,omitempty"`
 
 	// EFS: the file systems of EFS PersistentVolumes and StorageClasses
 	// (elasticfilesystem:DescribeFileSystems); one that does not exist is absent.

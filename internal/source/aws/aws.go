@@ -61,8 +61,12 @@ type Options struct {
 	// wait between them (default: the SDK's 20 s).
 	MaxAttempts int
 	MaxBackoff  time.Duration
-	// ECRRepositories limits ECR_REPOS to these names (--ecr-scope=used); nil reads all.
+	// ECRRepositories limits ECR_REPOS to these names; nil reads all.
 	ECRRepositories []string
+	// ECRUsedOnly (--ecr-scope=used) limits ECR_REPOS to the repositories of the scanned
+	// account's registry in the region that the Kubernetes objects' containers run images
+	// from (none when they run none), in addition to ECRRepositories.
+	ECRUsedOnly bool
 
 	// BaseEndpoint, when set, sends every service's calls there (tests: the moto harness).
 	BaseEndpoint string
@@ -146,6 +150,8 @@ type collector struct {
 	progressMu sync.Mutex
 	onceMu     sync.Mutex
 	once       map[string]*sync.Once
+	// downloads bounds the image configuration downloads in flight (ecr_images.go).
+	downloads chan struct{}
 }
 
 func (c *collector) input() string {
@@ -203,6 +209,9 @@ func (c *collector) run(ctx context.Context) error {
 	}
 	c.out = &inventory.AWS{AWSTarget: inventory.AWSTarget{Account: ident.account, Partition: ident.partition,
 		Region: c.clients.region, ClusterName: c.opts.ClusterName}}
+	if c.opts.ECRUsedOnly {
+		c.opts.ECRRepositories = c.usedRepositories()
+	}
 
 	var fatal error
 	var g group
@@ -243,6 +252,7 @@ func (c *collector) run(ctx context.Context) error {
 	g.Go(func() { c.managedInstances(ctx) })
 	g.Go(func() { c.roles(ctx) })
 	g.Go(func() { c.versions(ctx) })
+	g.Go(func() { c.ecrImages(ctx) })
 	g.Wait()
 	if err := ctx.Err(); err != nil {
 		return err
@@ -295,6 +305,14 @@ func (c *collector) sortModel() {
 	sort.Slice(a.Repositories, func(i, j int) bool {
 		return s(a.Repositories[i].Repository.RepositoryName) < s(a.Repositories[j].Repository.RepositoryName)
 	})
+	sort.Slice(a.ECRImages, func(i, j int) bool {
+		x, y := a.ECRImages[i].Detail, a.ECRImages[j].Detail
+		if s(x.RepositoryName) != s(y.RepositoryName) {
+			return s(x.RepositoryName) < s(y.RepositoryName)
+		}
+		return s(x.ImageDigest) < s(y.ImageDigest)
+	})
+	sort.Strings(a.MissingImages)
 	sort.Slice(a.Keys, func(i, j int) bool { return s(a.Keys[i].Metadata.Arn) < s(a.Keys[j].Metadata.Arn) })
 	sort.Slice(a.Trails, func(i, j int) bool { return s(a.Trails[i].Trail.TrailARN) < s(a.Trails[j].Trail.TrailARN) })
 	sort.Slice(a.Detectors, func(i, j int) bool { return a.Detectors[i].ID < a.Detectors[j].ID })

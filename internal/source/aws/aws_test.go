@@ -181,6 +181,7 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	pv := &corev1.PersistentVolume{ObjectMeta: metav1.ObjectMeta{Name: "shop-data"}, Spec: corev1.PersistentVolumeSpec{PersistentVolumeSource: corev1.PersistentVolumeSource{
 		CSI: &corev1.CSIPersistentVolumeSource{Driver: "efs.csi.aws.com", VolumeHandle: *fs.FileSystemId + "::fsap-0123456789abcdef0"}}}}
 	inv.Add(&inventory.Object{ObjectRef: inventory.ObjectRef{APIVersion: "v1", Kind: "PersistentVolume", Name: "shop-data"}, Typed: pv})
+	pushed.Store(acct.ID, pushImages(t, ctx, acct, inv, true))
 	acct.ResetStats()
 	return acct, cl, inv
 }
@@ -287,6 +288,8 @@ func TestCollectAgainstMoto(t *testing.T) {
 	if len(a.EventDataStores) == 1 && (a.EventDataStores[0].Status != cttypes.EventDataStoreStatusEnabled || len(a.EventDataStores[0].AdvancedEventSelectors) != 1) {
 		t.Errorf("event data store not read: %+v", a.EventDataStores[0])
 	}
+	imgs, _ := pushed.Load(acct.ID)
+	checkImages(t, acct, a, imgs.(images), true)
 	if a.Repositories[0].LifecyclePolicy == nil || a.Repositories[0].RepositoryPolicy != nil {
 		t.Errorf("repository policies: %+v", a.Repositories[0])
 	}
@@ -306,6 +309,12 @@ func TestCollectAgainstMoto(t *testing.T) {
 			want = 4
 		case "iam:GetRolePolicy":
 			want = 1
+		case "ecr:DescribeImages":
+			want = 5 // shop/worker, shop/web, whose missing tag fails the batch: then its 3 IDs one by one
+		case "ecr:GetDownloadUrlForLayer", "ecr:ListImageReferrers", "inspector2:ListFindings":
+			want = 2 // per image, or per repository (ListFindings)
+		case "ecr:BatchGetImage":
+			want = 3 // per repository, and the platform manifest of shop/worker's index
 		}
 		if n != want {
 			t.Errorf("%s called %d times, want %d", action, n, want)

@@ -2,12 +2,37 @@ package aws
 
 import (
 	"context"
+	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/eksguard/eksguard/internal/inventory"
 )
+
+// usedRepositories are the repositories of the scanned account's registry in the region
+// that the cluster's containers run images from (--ecr-scope=used), with those of
+// Options.ECRRepositories; never nil, so that none means none.
+func (c *collector) usedRepositories() []string {
+	seen := map[string]bool{}
+	out := []string{}
+	add := func(name string) {
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	for _, name := range c.opts.ECRRepositories {
+		add(name)
+	}
+	for _, img := range c.k8s.images {
+		if ref, ok := inventory.ParseECRImage(img); ok && ref.Account == c.out.Account && ref.Region == c.out.Region {
+			add(ref.Repository)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
 
 // repositories reads ECR_REPOS (all repositories of the registry in the region, or those of
 // Options.ECRRepositories) with their lifecycle and repository policies, and the registry's

@@ -134,6 +134,12 @@ type k8sFacts struct {
 	// volumeHandle, its first ":"-separated field) and StorageClasses (provisioner
 	// efs.csi.aws.com, parameters.fileSystemId).
 	efsFileSystems []string
+	// images are the distinct image strings of ALL_CONTAINERS of every object carrying a pod
+	// spec (Pods and their controllers alike: during a rollout they differ), sorted.
+	images []string
+	// nodeArch is the CPU architecture most Nodes run (status.nodeInfo.architecture, else the
+	// kubernetes.io/arch label); "" when no Node is known.
+	nodeArch string
 }
 
 func kubeFacts(inv *inventory.Inventory) k8sFacts {
@@ -204,7 +210,59 @@ func kubeFacts(inv *inventory.Inventory) k8sFacts {
 		}
 	}
 	sort.Strings(f.efsFileSystems)
+	f.images = containerImages(inv)
+	f.nodeArch = nodeArchitecture(inv)
 	return f
+}
+
+// containerImages returns the distinct images of ALL_CONTAINERS of every object carrying a
+// pod spec, sorted.
+func containerImages(inv *inventory.Inventory) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, o := range inv.Objects {
+		ref, ok := inventory.PodSpecOf(o)
+		if !ok {
+			continue
+		}
+		for _, c := range ref.Containers() {
+			if img := strings.TrimSpace(c.Image); img != "" && !seen[img] {
+				seen[img] = true
+				out = append(out, img)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// nodeArchitecture is the architecture most Nodes report; ties go to amd64, then to the
+// lexically first.
+func nodeArchitecture(inv *inventory.Inventory) string {
+	count := map[string]int{}
+	for _, o := range inv.OfKind("Node") {
+		node, ok := o.Typed.(*corev1.Node)
+		if !ok {
+			continue
+		}
+		arch := node.Status.NodeInfo.Architecture
+		if arch == "" {
+			arch = node.Labels["kubernetes.io/arch"]
+		}
+		if arch != "" {
+			count[arch]++
+		}
+	}
+	best := ""
+	for arch, n := range count {
+		switch {
+		case best == "" || n > count[best]:
+			best = arch
+		case n == count[best] && best != "amd64" && (arch == "amd64" || arch < best):
+			best = arch
+		}
+	}
+	return best
 }
 
 func (f *k8sFacts) addEFS(id string, seen map[string]bool) {

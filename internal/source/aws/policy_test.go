@@ -9,7 +9,9 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/eksguard/eksguard/internal/inventory"
 	awssource "github.com/eksguard/eksguard/internal/source/aws"
+	"github.com/eksguard/eksguard/internal/source/aws/awstest"
 )
 
 // policyFile is the read-only IAM policy the scanner needs.
@@ -69,6 +71,21 @@ func TestIAMPolicyMatchesCalls(t *testing.T) {
 	}
 	if len(inv.Gaps) > 0 {
 		t.Fatalf("the collection left gaps, so not every call was made: %+v", inv.Gaps)
+	}
+	// Basic scanning reads ecr:DescribeImageScanFindings instead of inspector2:ListFindings.
+	basic := srv.NewAccount(t)
+	if _, err := basic.CreateCluster(ctx, awstest.ClusterSpec{Name: "prod", Version: "1.31"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, repo := range []string{"shop/web", "shop/worker"} {
+		if err := basic.CreateRepository(ctx, repo, "", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	basicInv := &inventory.Inventory{}
+	pushImages(t, ctx, basic, basicInv, false)
+	if err := awssource.Collect(ctx, basicInv, options(basic, "prod", rec)); err != nil {
+		t.Fatal(err)
 	}
 	called := rec.actions()
 	policy := policyActions(t, policyFile)

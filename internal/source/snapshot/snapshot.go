@@ -9,6 +9,7 @@
 //	"inputs":[...],
 //	"gaps":[...],
 //	"problems":[...],
+//	"aws":{...},
 //	"objects":[
 //	{"apiVersion":"v1","kind":"Pod","namespace":"shop","name":"api-0","uid":"...","origin":{...},"object":{...}},
 //	...
@@ -19,6 +20,16 @@
 // well. The object content is the typed view marshalled with encoding/json when the
 // inventory holds one, else the raw object. Source positions of file-based objects are not
 // kept: snapshots are for live inventories, whose findings name k8s:// resources.
+//
+// A snapshot of a collection that read the cluster's AWS side too (eksguard snapshot save on
+// EKS) carries the AWS facts model, inventory.AWS, under "aws", encoded as the model encodes
+// (the SDK's Go field names), with the gaps of denied AWS calls among "gaps" and the AWS input
+// among "inputs": eksguard scan --snapshot then evaluates the AWS checks as eksguard cluster
+// did. The model holds no secret values either: the collectors keep none (image
+// configurations are reduced to their user, user data is not in it).
+//
+// Versions: SchemaVersion (v2) adds "aws". A snapshot without AWS facts is written as
+// SchemaV1, which older eksguard versions read; Load reads both.
 //
 // Secret values never enter a snapshot: the collector reads Secrets as metadata only, and
 // Save also drops data, stringData and kubectl's last-applied-configuration annotation
@@ -40,9 +51,14 @@ import (
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
-// SchemaVersion identifies the snapshot layout. It changes only when a field is removed or
-// changes meaning; readers ignore fields they do not know.
-const SchemaVersion = "eksguard.io/snapshot/v1"
+// SchemaVersion identifies the snapshot layout. It changes when a field is removed or
+// changes meaning, or when a reader that ignored a new field would report differently (v2:
+// the AWS facts); readers ignore other fields they do not know.
+const SchemaVersion = "eksguard.io/snapshot/v2"
+
+// SchemaV1 is the layout before the AWS facts: what Save writes for an inventory without
+// them, so that older readers still load it.
+const SchemaV1 = "eksguard.io/snapshot/v1"
 
 // DefaultMaxBytes bounds the uncompressed size Load reads (a gzip bomb, or a file that is
 // not what it claims to be). A 10,000-pod cluster is about 60 MiB uncompressed.
@@ -113,15 +129,23 @@ func Save(w io.Writer, inv *inventory.Inventory, meta Meta) error {
 	if meta.Created.IsZero() {
 		meta.Created = time.Now().UTC()
 	}
-	head := []struct {
+	type field struct {
 		key   string
 		value any
-	}{
-		{"schemaVersion", SchemaVersion},
+	}
+	version := SchemaV1
+	if inv.AWS != nil {
+		version = SchemaVersion
+	}
+	head := []field{
+		{"schemaVersion", version},
 		{"meta", meta},
 		{"inputs", inputs},
 		{"gaps", gaps},
 		{"problems", problems},
+	}
+	if inv.AWS != nil {
+		head = append(head, field{"aws", inv.AWS})
 	}
 	bw.WriteString("{")
 	for i, field := range head {
@@ -371,8 +395,8 @@ func decode(dec *json.Decoder) (*inventory.Inventory, Meta, error) {
 			if err := dec.Decode(&v); err != nil {
 				return nil, meta, err
 			}
-			if v != SchemaVersion {
-				return nil, meta, &Error{Reason: fmt.Sprintf("unsupported schema version %q (this eksguard reads %s)", v, SchemaVersion)}
+			if v != SchemaVersion && v != SchemaV1 {
+				return nil, meta, &Error{Reason: fmt.Sprintf("unsupported schema version %q (this eksguard reads %s and %s)", v, SchemaV1, SchemaVersion)}
 			}
 		case "meta":
 			err = dec.Decode(&meta)
@@ -382,6 +406,9 @@ func decode(dec *json.Decoder) (*inventory.Inventory, Meta, error) {
 			err = dec.Decode(&inv.Gaps)
 		case "problems":
 			err = dec.Decode(&savedProblems)
+		case "aws":
+			inv.AWS = &inventory.AWS{}
+			err = dec.Decode(inv.AWS)
 		case "objects":
 			sawObjects = true
 			decodeProblems, err = decodeObjects(dec, inv)

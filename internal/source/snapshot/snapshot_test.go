@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/eksguard/eksguard/internal/check"
 	_ "github.com/eksguard/eksguard/internal/checks/all" // every registered check
+	"github.com/eksguard/eksguard/internal/checks/checktest"
 	"github.com/eksguard/eksguard/internal/inventory"
 	"github.com/eksguard/eksguard/internal/report"
 	"github.com/eksguard/eksguard/internal/scan"
@@ -262,7 +264,7 @@ func TestBadSnapshots(t *testing.T) {
 		{"empty", nil, 0, "the file is empty"},
 		{"not gzip", []byte("apiVersion: v1\nkind: Pod\n"), 0, "not a gzip-compressed eksguard snapshot"},
 		{"plain json", []byte(`{"schemaVersion":"eksguard.io/snapshot/v1"}`), 0, "not a gzip-compressed eksguard snapshot"},
-		{"wrong schema", gz(t, `{"schemaVersion":"eksguard.io/snapshot/v2","objects":[]}`), 0, `unsupported schema version "eksguard.io/snapshot/v2" (this eksguard reads eksguard.io/snapshot/v1)`},
+		{"wrong schema", gz(t, `{"schemaVersion":"eksguard.io/snapshot/v3","objects":[]}`), 0, `unsupported schema version "eksguard.io/snapshot/v3" (this eksguard reads eksguard.io/snapshot/v1 and eksguard.io/snapshot/v2)`},
 		{"schema not first", gz(t, `{"objects":[],"schemaVersion":"eksguard.io/snapshot/v1"}`), 0, "no schemaVersion"},
 		{"no schema", gz(t, `{}`), 0, "no schemaVersion"},
 		{"not an object", gz(t, `[1,2]`), 0, "not an eksguard snapshot document"},
@@ -340,4 +342,88 @@ func at(lines []string, i int) string {
 		return lines[i]
 	}
 	return "<end>"
+}
+
+// TestRoundTripAWS: the AWS facts of every AWS check fixture survive a snapshot, and every
+// check reports the same findings on the loaded snapshot as on the inventory it was saved
+// from (what eksguard cluster evaluated and what scan --snapshot evaluates).
+func TestRoundTripAWS(t *testing.T) {
+	fixtures, _ := filepath.Glob(filepath.Join("..", "..", "checks", "*", "testdata", "*", "*.json"))
+	checks := check.MustAll()
+	n := 0
+	for _, f := range fixtures {
+		if strings.HasSuffix(f, ".golden.json") {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f), func(t *testing.T) {
+			facts, cfg := checktest.LoadFacts(t, f)
+			inv := liveCopy(t, facts)
+			inv.Gaps = append(inv.Gaps[:0:0], facts.Gaps...)
+			inv.AWS = facts.AWS
+			inv.Inputs = []string{"k8s://demo", "aws account 111122223333, region us-east-1, cluster prod"}
+			got, _, data := roundTrip(t, inv, Meta{})
+			if a, b := jsonOf(t, got.AWS), jsonOf(t, inv.AWS); a != b {
+				t.Fatalf("AWS facts changed:\n got %s\nwant %s", a, b)
+			}
+			if !reflect.DeepEqual(got.Inputs, inv.Inputs) || jsonOf(t, got.Gaps) != jsonOf(t, inv.Gaps) {
+				t.Errorf("inputs %v, gaps %s; want %v, %s", got.Inputs, jsonOf(t, got.Gaps), inv.Inputs, jsonOf(t, inv.Gaps))
+			}
+			if !bytes.Contains(gunzip(t, data), []byte(`{"schemaVersion":"`+SchemaVersion+`"`)) {
+				t.Errorf("a snapshot with AWS facts is not written as %s", SchemaVersion)
+			}
+			want, err := check.Run(context.Background(), inv, checks, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			have, err := check.Run(context.Background(), got, checks, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasPrefix(filepath.Base(f), "fail-") && len(want) == 0 {
+				t.Errorf("no findings on a fail fixture: the comparison is vacuous")
+			}
+			if a, b := jsonOf(t, have), jsonOf(t, want); a != b {
+				t.Errorf("findings differ after the round trip:\n got %s\nwant %s", a, b)
+			}
+		})
+	}
+	if n < 20 {
+		t.Errorf("only %d AWS fixtures found", n)
+	}
+}
+
+// TestV1SnapshotsStillLoad: a snapshot without AWS facts is written as v1, and a v1 file
+// (as eksguard wrote before v2) loads without AWS facts.
+func TestV1SnapshotsStillLoad(t *testing.T) {
+	inv := liveCopy(t, loadExamples(t))
+	got, _, data := roundTrip(t, inv, Meta{})
+	if !bytes.HasPrefix(gunzip(t, data), []byte(`{"schemaVersion":"`+SchemaV1+`"`)) {
+		t.Errorf("a snapshot without AWS facts is not written as %s", SchemaV1)
+	}
+	if got.AWS != nil || len(got.Objects) != len(inv.Objects) {
+		t.Errorf("v1 round trip: AWS %v, %d objects", got.AWS, len(got.Objects))
+	}
+	old := `{"schemaVersion":"eksguard.io/snapshot/v1","meta":{"toolVersion":"v0.9.0","created":"2026-10-01T00:00:00Z","cluster":{"name":"demo"}},"inputs":["k8s://demo"],"gaps":[],"problems":[],"objects":[
+{"apiVersion":"v1","kind":"Namespace","name":"shop","uid":"u1","origin":{"item":-1,"live":{"cluster":"demo"}},"object":{"metadata":{"name":"shop"}}}]}`
+	loaded, meta, err := Load(bytes.NewReader(gz(t, old)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loaded.AWS != nil || len(loaded.Objects) != 1 || meta.ToolVersion != "v0.9.0" {
+		t.Errorf("v1 file: AWS %v, objects %d, meta %+v", loaded.AWS, len(loaded.Objects), meta)
+	}
+}
+
+func gunzip(t *testing.T, data []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plain
 }

@@ -17,6 +17,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
 	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
@@ -49,6 +50,11 @@ type Account struct {
 	graphs []detectiveGraph
 	// inspectorCoverage is what inspector2 ListCoverage answers (inspector.go).
 	inspectorCoverage []inspectortypes.CoveredResource
+	// inspectorFindings are what inspector2 ListFindings answers; blobs and referrers what
+	// ecr:GetDownloadUrlForLayer and ecr:ListImageReferrers serve (ecr.go).
+	inspectorFindings []inspectortypes.Finding
+	blobs             map[string][]byte
+	referrers         map[string][]ecrtypes.ImageReferrer
 	// managedInstances are what SSM DescribeInstanceInformation answers (ssm.go).
 	managedInstances []ssmtypes.InstanceInformation
 

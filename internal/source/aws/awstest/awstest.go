@@ -195,6 +195,9 @@ const ActionHeader = "x-eksguard-test-action"
 // ServeHTTP answers the EKS, CloudTrail Lake and GuardDuty coverage operations moto lacks
 // and proxies the rest.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveBlob(w, r) {
+		return
+	}
 	acct := s.account(r.Header.Get(AccountHeader))
 	action := r.Header.Get(ActionHeader)
 	if action == "" {
@@ -228,6 +231,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if strings.HasPrefix(action, "detective:") && acct.serveDetective(w, r, action) {
+			return
+		}
+		if strings.HasPrefix(action, "ecr:") && acct.serveECR(w, r, action, s.URL) {
 			return
 		}
 		if strings.HasPrefix(action, "inspector2:") && acct.serveInspector(w, r, action) {

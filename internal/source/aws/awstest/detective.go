@@ -21,6 +21,8 @@ func restAction(r *http.Request) string {
 		return "guardduty:ListCoverage"
 	case strings.Contains(auth, "/inspector2/aws4_request") && r.URL.Path == "/coverage/list":
 		return "inspector2:ListCoverage"
+	case strings.Contains(auth, "/inspector2/aws4_request") && r.URL.Path == "/findings/list":
+		return "inspector2:ListFindings"
 	case strings.Contains(auth, "/monitoring/aws4_request") && strings.HasSuffix(r.URL.Path, "/operation/DescribeAlarmsForMetric"):
 		return "cloudwatch:DescribeAlarmsForMetric"
 	}

@@ -17,8 +17,12 @@ func (a *Account) AddInspectorCoverage(r inspectortypes.CoveredResource) {
 	a.inspectorCoverage = append(a.inspectorCoverage, r)
 }
 
-// serveInspector answers inspector2 ListCoverage; it reports false for other operations.
+// serveInspector answers inspector2 ListCoverage and ListFindings; it reports false for other operations.
 func (a *Account) serveInspector(w http.ResponseWriter, r *http.Request, action string) bool {
+	if action == "inspector2:ListFindings" {
+		a.serveInspectorFindings(w, r, action)
+		return true
+	}
 	if action != "inspector2:ListCoverage" {
 		return false
 	}
