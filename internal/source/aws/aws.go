@@ -241,6 +241,7 @@ func (c *collector) run(ctx context.Context) error {
 	g.Go(func() { c.keys(ctx) })
 	g.Go(func() { c.inspector(ctx) })
 	g.Go(func() { c.managedInstances(ctx) })
+	g.Go(func() { c.autoScalingGroups(ctx) })
 	g.Go(func() { c.roles(ctx) })
 	g.Go(func() { c.versions(ctx) })
 	g.Wait()
@@ -297,6 +298,9 @@ func (c *collector) sortModel() {
 	})
 	sort.Slice(a.Keys, func(i, j int) bool { return s(a.Keys[i].Metadata.Arn) < s(a.Keys[j].Metadata.Arn) })
 	sort.Slice(a.Trails, func(i, j int) bool { return s(a.Trails[i].Trail.TrailARN) < s(a.Trails[j].Trail.TrailARN) })
+	sort.Slice(a.AutoScalingGroups, func(i, j int) bool {
+		return s(a.AutoScalingGroups[i].Group.AutoScalingGroupName) < s(a.AutoScalingGroups[j].Group.AutoScalingGroupName)
+	})
 	sort.Slice(a.Detectors, func(i, j int) bool { return a.Detectors[i].ID < a.Detectors[j].ID })
 }
 

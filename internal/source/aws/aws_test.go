@@ -12,6 +12,8 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -171,6 +173,22 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	}
 	acct.AddEventDataStore(awstest.EventDataStore{Name: "audit", Status: "ENABLED", AdvancedEventSelectors: []cttypes.AdvancedEventSelector{
 		{Name: sdkaws.String("management"), FieldSelectors: []cttypes.AdvancedFieldSelector{{Field: sdkaws.String("eventCategory"), Equals: []string{"Management"}}}}}})
+	// The first node group's Auto Scaling group exists, with a termination lifecycle hook
+	// (moto names the group in DescribeNodegroup but does not create it); the second's does not.
+	ng, err := acct.Clients().EKS.DescribeNodegroup(ctx, &eks.DescribeNodegroupInput{ClusterName: sdkaws.String("prod"), NodegroupName: sdkaws.String("prod-ng0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asgName := ng.Nodegroup.Resources.AutoScalingGroups[0].Name
+	asg := autoscaling.NewFromConfig(acct.Config())
+	if _, err := asg.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{AutoScalingGroupName: asgName, MinSize: sdkaws.Int32(0), MaxSize: sdkaws.Int32(1),
+		DesiredCapacity: sdkaws.Int32(0), AvailabilityZones: []string{awstest.Region + "a"}, LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateName: sdkaws.String("prod-ng0")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := asg.PutLifecycleHook(ctx, &autoscaling.PutLifecycleHookInput{AutoScalingGroupName: asgName, LifecycleHookName: sdkaws.String("Terminate-LC-Hook"),
+		LifecycleTransition: sdkaws.String("autoscaling:EC2_INSTANCE_TERMINATING")}); err != nil {
+		t.Fatal(err)
+	}
 	inv := &inventory.Inventory{}
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop", Annotations: map[string]string{awssource.IRSAAnnotation: irsa}}}
 	inv.Add(&inventory.Object{ObjectRef: inventory.ObjectRef{APIVersion: "v1", Kind: "ServiceAccount", Namespace: "shop", Name: "web"}, Typed: sa})
@@ -229,6 +247,10 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("EFS file systems", len(a.FileSystems), 1)
 	check("Inspector coverage", len(a.InspectorCoverage), 2)
 	check("SSM managed instances", len(a.ManagedInstances), 2)
+	check("Auto Scaling groups", len(a.AutoScalingGroups), 1)
+	if len(a.AutoScalingGroups) == 1 && (len(a.AutoScalingGroups[0].LifecycleHooks) != 1 || a.AutoScalingGroups[0].Group.AutoScalingGroupName == nil) {
+		t.Errorf("Auto Scaling group = %+v", a.AutoScalingGroups[0])
+	}
 	if a.Inspector == nil {
 		t.Errorf("Inspector status not read")
 	}
