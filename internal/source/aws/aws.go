@@ -224,6 +224,8 @@ func (c *collector) run(ctx context.Context) error {
 	g.Go(func() { c.guardDutyRules(ctx) })
 	g.Go(func() { c.detectiveGraphs(ctx) })
 	g.Go(func() { c.fileSystems(ctx) })
+	g.Go(func() { c.authorizationDetails(ctx) })
+	g.Go(func() { c.credentialReport(ctx) })
 	g.Wait()
 	if fatal != nil {
 		return fatal
@@ -301,6 +303,15 @@ func (c *collector) sortModel() {
 	sort.Slice(a.AutoScalingGroups, func(i, j int) bool {
 		return s(a.AutoScalingGroups[i].Group.AutoScalingGroupName) < s(a.AutoScalingGroups[j].Group.AutoScalingGroupName)
 	})
+	if az := a.Authorization; az != nil {
+		sort.Slice(az.Users, func(i, j int) bool { return s(az.Users[i].Arn) < s(az.Users[j].Arn) })
+		sort.Slice(az.Groups, func(i, j int) bool { return s(az.Groups[i].Arn) < s(az.Groups[j].Arn) })
+		sort.Slice(az.Roles, func(i, j int) bool { return s(az.Roles[i].Arn) < s(az.Roles[j].Arn) })
+		sort.Slice(az.Policies, func(i, j int) bool { return s(az.Policies[i].Arn) < s(az.Policies[j].Arn) })
+	}
+	if cr := a.CredentialReport; cr != nil {
+		sort.Slice(cr.Users, func(i, j int) bool { return cr.Users[i].ARN < cr.Users[j].ARN })
+	}
 	sort.Slice(a.Detectors, func(i, j int) bool { return a.Detectors[i].ID < a.Detectors[j].ID })
 }
 

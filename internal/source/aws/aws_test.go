@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/inspector2"
 	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
@@ -189,6 +190,28 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 		LifecycleTransition: sdkaws.String("autoscaling:EC2_INSTANCE_TERMINATING")}); err != nil {
 		t.Fatal(err)
 	}
+	// An IAM user with an access key in a group allowed eks:*, and a role with an inline
+	// policy: the account authorization details and the credential report.
+	iamc := acct.Clients().IAM
+	if _, err := iamc.CreateUser(ctx, &iam.CreateUserInput{UserName: sdkaws.String("alice")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iamc.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: sdkaws.String("alice")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iamc.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: sdkaws.String("platform")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iamc.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: sdkaws.String("platform"), UserName: sdkaws.String("alice")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iamc.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: sdkaws.String("platform"), PolicyName: sdkaws.String("eks"),
+		PolicyDocument: sdkaws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"eks:*","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iamc.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: sdkaws.String("platform"), PolicyArn: sdkaws.String("arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser")}); err != nil {
+		t.Fatal(err)
+	}
 	inv := &inventory.Inventory{}
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop", Annotations: map[string]string{awssource.IRSAAnnotation: irsa}}}
 	inv.Add(&inventory.Object{ObjectRef: inventory.ObjectRef{APIVersion: "v1", Kind: "ServiceAccount", Namespace: "shop", Name: "web"}, Typed: sa})
@@ -248,6 +271,45 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("Inspector coverage", len(a.InspectorCoverage), 2)
 	check("SSM managed instances", len(a.ManagedInstances), 2)
 	check("Auto Scaling groups", len(a.AutoScalingGroups), 1)
+	if az := a.Authorization; az == nil {
+		t.Errorf("account authorization details not read")
+	} else {
+		check("IAM users", len(az.Users), 1)
+		check("IAM groups", len(az.Groups), 1)
+		if len(az.Groups) == 1 && (len(az.Groups[0].GroupPolicyList) != 1 || !strings.HasPrefix(sdkaws.ToString(az.Groups[0].GroupPolicyList[0].PolicyDocument), "{")) {
+			t.Errorf("group = %+v", az.Groups[0])
+		}
+		if len(az.Roles) < 4 {
+			t.Errorf("IAM roles: %d", len(az.Roles))
+		}
+		// Only attached managed policies, each with its default version only.
+		var names []string
+		for _, p := range az.Policies {
+			names = append(names, inventory.PolicyName(sdkaws.ToString(p.Arn))) // moto leaves PolicyName out
+			if len(p.PolicyVersionList) != 1 || !strings.Contains(sdkaws.ToString(p.PolicyVersionList[0].Document), `"Statement"`) {
+				t.Errorf("policy %s versions = %+v", sdkaws.ToString(p.Arn), p.PolicyVersionList)
+			}
+		}
+		if !slices.Contains(names, "AmazonEC2ContainerRegistryPowerUser") || !slices.Contains(names, "shop-web-s3") || slices.Contains(names, "AdministratorAccess") {
+			t.Errorf("managed policies = %v", names)
+		}
+	}
+	if cr := a.CredentialReport; cr == nil {
+		t.Errorf("credential report not read")
+	} else {
+		found := false
+		for _, u := range cr.Users {
+			if u.User == "alice" {
+				found = true
+				if len(u.AccessKeys) != 1 || !u.AccessKeys[0].Active || u.AccessKeys[0].LastRotated == nil || u.MFAActive {
+					t.Errorf("credential report row = %+v", u)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("credential report = %+v", cr)
+		}
+	}
 	if len(a.AutoScalingGroups) == 1 && (len(a.AutoScalingGroups[0].LifecycleHooks) != 1 || a.AutoScalingGroups[0].Group.AutoScalingGroupName == nil) {
 		t.Errorf("Auto Scaling group = %+v", a.AutoScalingGroups[0])
 	}
