@@ -124,6 +124,11 @@ func Collect(ctx context.Context, inv *inventory.Inventory, opts Options) error 
 	if err := c.run(ctx); err != nil {
 		return err
 	}
+	endpoint := ""
+	if c.out.Cluster != nil {
+		endpoint = str(c.out.Cluster.Endpoint)
+	}
+	c.out.Kubeconfig = kubeconfigEvidence(opts.Kubeconfig, opts.Context, endpoint)
 	inv.AWS = c.out
 	for _, g := range c.sortedGaps() {
 		inv.ReportGap(g)

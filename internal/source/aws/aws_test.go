@@ -484,3 +484,45 @@ func TestMissingClusterFails(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestKubeconfigEvidenceCollected: the kubeconfig users whose server is the cluster's endpoint
+// (as DescribeCluster returns it) are recorded, by kind of credential only.
+func TestKubeconfigEvidenceCollected(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	acct := srv.NewAccount(t)
+	if _, err := acct.CreateCluster(ctx, awstest.ClusterSpec{Name: "dev", Public: true}); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := acct.Clients().EKS.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: sdkaws.String("dev")})
+	if err != nil || sdkaws.ToString(cl.Cluster.Endpoint) == "" {
+		t.Fatalf("cluster endpoint: %v %+v", err, cl)
+	}
+	path := t.TempDir() + "/config"
+	data := `apiVersion: v1
+kind: Config
+current-context: dev
+contexts:
+- {name: dev, context: {cluster: dev, user: dev}}
+- {name: dev-static, context: {cluster: dev, user: static}}
+clusters:
+- {name: dev, cluster: {server: "` + sdkaws.ToString(cl.Cluster.Endpoint) + `"}}
+users:
+- {name: dev, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: aws, args: [eks, get-token, --cluster-name, dev]}}}
+- {name: static, user: {token: do-not-record}}
+`
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	inv := &inventory.Inventory{}
+	opts := options(acct, "dev", nil)
+	opts.Kubeconfig = path
+	if err := awssource.Collect(ctx, inv, opts); err != nil {
+		t.Fatal(err)
+	}
+	k := inv.AWS.Kubeconfig
+	if k == nil || len(k.Users) != 2 || k.Users[0].Name != "dev" || k.Users[1].Name != "static" ||
+		!slices.Equal(k.Users[1].Auth, []string{inventory.KubeAuthToken}) || !slices.Equal(k.Users[0].Auth, []string{inventory.KubeAuthAWSGetToken}) {
+		t.Errorf("kubeconfig evidence = %+v", k)
+	}
+}
