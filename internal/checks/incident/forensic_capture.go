@@ -1,9 +1,14 @@
 package incident
 
 import (
+	"fmt"
+	"strings"
+
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/eksguard/eksguard/internal/awspolicy"
 	"github.com/eksguard/eksguard/internal/check"
 	"github.com/eksguard/eksguard/internal/inventory"
 )
@@ -30,9 +35,17 @@ const terminatingTransition = "autoscaling:EC2_INSTANCE_TERMINATING"
 // count. "A documented detach procedure" cannot be observed: a group that relies on one is
 // failed and takes an exception. Groups that no longer exist are absent from the facts and
 // not reported. The node groups' DescribeNodegroup is not among Reads: the instance tag names
-// the same groups, so a denied DescribeNodegroup does not void the check. Not implemented:
-// the responder role's ec2:CreateSnapshot permission (the catalogue's responder_role setting
-// has no flag yet), so nothing is reported for it.
+// the same groups, so a denied DescribeNodegroup does not void the check.
+//
+// With --responder-role (responder_role), the role's ec2:CreateSnapshot permission is reported
+// on its ARN: fail (low) when the role is not in the account's authorization details or its
+// inline and attached policies do not allow ec2:CreateSnapshot on a resource that can be an
+// EC2 resource. Decision: the permission is evaluated locally from
+// iam:GetAccountAuthorizationDetails (as EKS-IAM-039; AdministratorAccess and PowerUserAccess
+// count by name when their documents were not collected), not with
+// iam:SimulatePrincipalPolicy. That call is not among Reads, so that a scan without a
+// responder role is not voided by it; when its facts are missing, or the role is in another
+// account whose IAM the scan cannot read, an info finding asks the reviewer to confirm.
 var forensicCapture = &check.Check{
 	Meta: check.Meta{
 		ID:          "EKS-IR-002",
@@ -83,7 +96,52 @@ var forensicCapture = &check.Check{
 			}
 			r.FailResource(sdkaws.ToString(g.Group.AutoScalingGroupARN), "", msg)
 		}
+		if role := r.Config.ResponderRole; role != "" {
+			r.Evaluated(1)
+			responderSnapshot(a, role, r)
+		}
 	},
+}
+
+// snapshotAction is what a responder needs to preserve a node's disks.
+const snapshotAction = "ec2:CreateSnapshot"
+
+// responderSnapshot reports whether the responder role may call ec2:CreateSnapshot.
+func responderSnapshot(a *inventory.AWS, arn string, r *check.Reporter) {
+	name := arn[strings.LastIndex(arn, "/")+1:]
+	if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 && a.Account != "" && parts[4] != a.Account {
+		r.FailResourceWith(arn, "", check.Info, fmt.Sprintf("responder role %s is in account %s, whose IAM policies this scan of account %s cannot read: confirm it may call %s on the nodes' volumes",
+			name, parts[4], a.Account, snapshotAction))
+		return
+	}
+	if a.Authorization == nil {
+		r.FailResourceWith(arn, "", check.Info, fmt.Sprintf("the account's IAM policies were not read (iam:GetAccountAuthorizationDetails): confirm responder role %s may call %s", name, snapshotAction))
+		return
+	}
+	var role *iamtypes.RoleDetail
+	for i := range a.Authorization.Roles {
+		if rd := &a.Authorization.Roles[i]; sdkaws.ToString(rd.Arn) == arn || sdkaws.ToString(rd.RoleName) == name {
+			role = rd
+		}
+	}
+	if role == nil {
+		r.FailResource(arn, "", fmt.Sprintf("responder role %s does not exist in account %s: responders cannot snapshot node volumes with it", name, a.Account))
+		return
+	}
+	var docs []awspolicy.Labeled
+	for _, p := range a.Authorization.RolePolicies(*role) {
+		doc := p.Document
+		if doc == "" && strings.Contains(p.PolicyARN, ":iam::aws:policy/") && (p.Name() == "AdministratorAccess" || p.Name() == "PowerUserAccess") {
+			doc = `{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+		}
+		if d, err := awspolicy.Parse([]byte(doc)); err == nil && doc != "" {
+			docs = append(docs, awspolicy.Labeled{Label: p.Label, Doc: d})
+		}
+	}
+	grants := awspolicy.Grants(docs, []string{snapshotAction}, func(st *awspolicy.Statement) bool { return st.MayNameService("ec2") })
+	if len(grants) == 0 {
+		r.FailResource(sdkaws.ToString(role.Arn), "", fmt.Sprintf("responder role %s may not call %s: its policies do not allow snapshotting the nodes' EBS volumes for forensics", name, snapshotAction))
+	}
 }
 
 func init() { check.Register(forensicCapture) }
