@@ -526,3 +526,30 @@ users:
 		t.Errorf("kubeconfig evidence = %+v", k)
 	}
 }
+
+// TestDeniedAccountIAMCalls: a denied GetAccountAuthorizationDetails, GenerateCredentialReport
+// or DescribeLifecycleHooks is a gap naming it; GetCredentialReport, not called after a failed
+// generation, is a gap too, so the checks reading the report are not evaluated.
+func TestDeniedAccountIAMCalls(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	acct, _, inv := fullAccount(t, ctx)
+	acct.Deny("iam:GetAccountAuthorizationDetails", "iam:GenerateCredentialReport", "autoscaling:DescribeLifecycleHooks")
+	if err := awssource.Collect(ctx, inv, options(acct, "prod", nil)); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]inventory.Gap{}
+	for _, g := range inv.Gaps {
+		got[g.Kind] = g
+	}
+	for action, reason := range map[string]inventory.GapReason{"iam:GetAccountAuthorizationDetails": inventory.GapForbidden,
+		"iam:GenerateCredentialReport": inventory.GapForbidden, "autoscaling:DescribeLifecycleHooks": inventory.GapForbidden,
+		"iam:GetCredentialReport": inventory.GapError} {
+		if g, ok := got[inventory.AWSKind(action)]; !ok || g.Reason != reason {
+			t.Errorf("gap for %s = %+v (gaps: %+v)", action, g, inv.Gaps)
+		}
+	}
+	if len(inv.Gaps) != 4 || inv.AWS.Authorization != nil || inv.AWS.CredentialReport != nil {
+		t.Errorf("gaps %+v, authorization %v, report %v", inv.Gaps, inv.AWS.Authorization != nil, inv.AWS.CredentialReport != nil)
+	}
+}
