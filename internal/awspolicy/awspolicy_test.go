@@ -67,3 +67,34 @@ func TestParseShapes(t *testing.T) {
 		t.Error("BaseOperator")
 	}
 }
+
+func TestGrants(t *testing.T) {
+	parse := func(s string) *Document {
+		d, err := Parse([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	docs := []Labeled{
+		{"a", parse(`{"Statement":[{"Effect":"Allow","Action":"eks:*","Resource":"*"},{"Effect":"Allow","Action":"ecr:PutImage","Resource":"arn:aws:s3:::bucket"}]}`)},
+		{"b", parse(`{"Statement":{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}}`)},
+		{"c", parse(`{"Statement":[{"Effect":"Deny","Action":"eks:CreateAccessEntry","Resource":"*"}]}`)},
+	}
+	got := Grants(docs, []string{"eks:UpdateClusterConfig", "eks:CreateAccessEntry", "ecr:PutImage", "iam:CreateUser"},
+		func(st *Statement) bool { return st.MayNameService("eks") || st.MayNameService("ecr") })
+	if len(got) != 2 || len(got["eks:UpdateClusterConfig"]) != 2 || got["ecr:PutImage"][0] != "b" {
+		t.Errorf("Grants = %v", got)
+	}
+	for doc, want := range map[string]bool{
+		`{"Statement":{"Effect":"Allow","Action":"ecr:*","Resource":"*"}}`:                   true,
+		`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`:                       true,
+		`{"Statement":{"Effect":"Allow","Action":"ecr:Put*","Resource":"*"}}`:                false,
+		`{"Statement":{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}}`:                true,
+		`{"Statement":{"Effect":"Allow","NotAction":"ecr:DeleteRepository","Resource":"*"}}`: false,
+	} {
+		if got := parse(doc).Statement[0].CoversService("ecr"); got != want {
+			t.Errorf("CoversService(ecr) of %s = %v, want %v", doc, got, want)
+		}
+	}
+}

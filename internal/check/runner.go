@@ -29,6 +29,9 @@ type Config struct {
 	ApprovedRegistries []string
 	// RBACExempt adds Role/ClusterRole names to RBAC_EXEMPT.
 	RBACExempt []string
+	// ResponderRole is the ARN of the incident responders' IAM role (responder_role): EKS-IR-002
+	// reports whether it may snapshot EBS volumes.
+	ResponderRole string
 	// Exceptions, when set, marks the findings it covers as excepted (StatusExcepted).
 	Exceptions Excepter
 }

@@ -173,7 +173,8 @@ cluster runs them too, together with the Kubernetes checks.
 Credentials follow the standard AWS chain (environment, --profile / AWS_PROFILE, SSO, web
 identity and IRSA, EKS Pod Identity, instance role); deploy/iam-policy.json is the read-only
 policy it needs. The cluster name and region can also come from a kubeconfig whose user runs
-aws eks get-token (--kubeconfig, --context); the Kubernetes API itself is never called.
+aws eks get-token (--kubeconfig, --context), which is also the evidence of how kubectl users
+authenticate (EKS-IAM-038); the Kubernetes API itself is never called.
 
 A call the credentials may not make (AccessDenied) is a coverage gap naming the missing IAM
 action; the checks that read it are reported as not evaluated. Checks that also read
@@ -199,7 +200,7 @@ credentials or the cluster could not be read.`,
 	f := cmd.Flags()
 	o.reportOptions.addFlags(f)
 	o.awsFlags.addFlags(f, true)
-	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig to read the cluster name, region and profile from (only the file is read)")
+	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig to read the cluster name, region and profile from, and its users' kinds of credential (EKS-IAM-038; only the file is read)")
 	f.StringVar(&o.context, "context", "", "kubeconfig context to read them from (default: the current context)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log debug lines to stderr: the identity used, retries, denied calls")
 	return cmd

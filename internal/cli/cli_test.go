@@ -95,6 +95,7 @@ func TestExitCodesAndFilters(t *testing.T) {
 		{"unknown format", "", []string{"scan", "-o", "xml", "testdata/app.yaml"}, ExitUsage, "", `unknown output format "xml"`},
 		{"bad severity", "", []string{"scan", "--fail-on", "severe", "testdata/app.yaml"}, ExitUsage, "", "--fail-on: unknown severity"},
 		{"bad flag", "", []string{"scan", "--frobnicate", "testdata/app.yaml"}, ExitUsage, "", "unknown flag: --frobnicate"},
+		{"bad responder role", "", []string{"scan", "--responder-role", "ir-responder", "testdata/app.yaml"}, ExitUsage, "", "--responder-role \"ir-responder\": want an IAM role ARN"},
 		{"no paths", "", []string{"scan"}, ExitUsage, "", "requires at least 1 arg"},
 		{"explain", "", []string{"explain", "privileged"}, ExitOK, "EKS-POD-001  Containers must not run privileged", ""},
 		{"explain unknown", "", []string{"explain", "EKS-POD-999"}, ExitUsage, "", `no check "EKS-POD-999"`},

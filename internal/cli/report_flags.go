@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -69,10 +70,14 @@ func (o *reportOptions) addFlags(f *pflag.FlagSet) {
 	f.StringSliceVar(&o.config.AllowedHostPathPrefixes, "allowed-hostpath-prefixes", nil, "hostPath prefixes EKS-POD-024 accepts (comma-separated)")
 	f.StringSliceVar(&o.config.ApprovedRegistries, "approved-registries", nil, "image registries EKS-IMG-003 accepts, as host[/path] prefixes (comma-separated; default: private ECR and the EKS public ECR paths)")
 	f.StringSliceVar(&o.config.RBACExempt, "rbac-exempt", nil, "more Role/ClusterRole names the RBAC checks treat as exempt (comma-separated)")
+	f.StringVar(&o.config.ResponderRole, "responder-role", "", "ARN of the incident responders' IAM role: EKS-IR-002 reports whether it may snapshot node volumes (ec2:CreateSnapshot)")
 	f.StringArrayVar(&o.exceptionFiles, "exceptions", nil, "exceptions file (repeatable); "+exception.FileName+" at the root of each scanned directory (else in the current directory) is read too")
 	f.BoolVar(&o.noInlineExceptions, "no-inline-exceptions", false, "ignore "+exception.Annotation+" annotations on objects")
 	f.StringVar(&o.baselineFile, "baseline", "", "an earlier JSON report (-o json): report only findings it does not have, and count fixed ones")
 }
+
+// responderRoleARN matches an IAM role ARN (--responder-role).
+var responderRoleARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/.+$`)
 
 // complete validates the flags and derives what the run needs.
 func (o *reportOptions) complete() error {
@@ -100,6 +105,9 @@ func (o *reportOptions) complete() error {
 	}
 	if o.minSev, err = check.ParseSeverity(o.severity); err != nil {
 		return usageError("--severity: %v", err)
+	}
+	if role := o.config.ResponderRole; role != "" && !responderRoleARN.MatchString(role) {
+		return usageError("--responder-role %q: want an IAM role ARN (arn:aws:iam::<account>:role/<name>)", role)
 	}
 	o.now = time.Now()
 	if len(o.exceptionFiles) > 0 { // fail before a long collection; the scan reads them again with the discovered ones

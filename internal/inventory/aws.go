@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"net/url"
 	"strings"
+	"time"
 
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
@@ -90,6 +92,13 @@ type AWS struct {
 	Policies         []IAMPolicy                `json:"policies,omitempty"`
 	MissingRoles     []string                   `json:"missingRoles,omitempty"`
 
+	// Account IAM: every user, group and role of the account with their inline, attached
+	// and group policies (iam:GetAccountAuthorizationDetails), and the account's credential
+	// report (iam:GenerateCredentialReport, iam:GetCredentialReport) reduced to the columns
+	// the checks read.
+	Authorization    *IAMAuthorization `json:"authorization,omitempty"`
+	CredentialReport *CredentialReport `json:"credentialReport,omitempty"`
+
 	// ECR: ECR_REPOS with their lifecycle and repository policies, and the registry's
 	// scanning configuration.
 	Repositories     []ECRRepository                         `json:"repositories,omitempty"`
@@ -110,6 +119,12 @@ type AWS struct {
 	// the coverage of CLUSTER_NODES (inspector2:ListCoverage, resource type AWS_EC2_INSTANCE).
 	Inspector         *inspectortypes.AccountState     `json:"inspector,omitempty"`
 	InspectorCoverage []inspectortypes.CoveredResource `json:"inspectorCoverage,omitempty"`
+
+	// Auto Scaling: the Auto Scaling groups CLUSTER_NODES belong to (the instances' tag
+	// aws:autoscaling:groupName and the managed node groups' resources.autoScalingGroups;
+	// autoscaling:DescribeAutoScalingGroups by name) with their lifecycle hooks
+	// (autoscaling:DescribeLifecycleHooks). A named group that does not exist is absent.
+	AutoScalingGroups []AutoScalingGroup `json:"autoScalingGroups,omitempty"`
 
 	// SSM: the CLUSTER_NODES registered with Systems Manager (ssm:DescribeInstanceInformation
 	// filtered by their instance IDs); a node that is not registered is absent.
@@ -143,6 +158,11 @@ type AWS struct {
 
 	// GuardDuty: the region's detectors with their features.
 	Detectors []Detector `json:"detectors,omitempty"`
+
+	// Kubeconfig is how the kubeconfig eksguard read authenticates to this cluster: its
+	// user entries, by kind of credential only (never a credential value). Nil when no
+	// kubeconfig was read (an in-cluster or AWS-only scan without one).
+	Kubeconfig *Kubeconfig `json:"kubeconfig,omitempty"`
 }
 
 // AWSTarget says which account, region and cluster an AWS scan read. Reports show it.
@@ -264,6 +284,81 @@ type Detector struct {
 	// Administrator is the account's GuardDuty administrator (guardduty:GetAdministratorAccount:
 	// the delegated administrator of an organisation); nil when it has none.
 	Administrator *gdtypes.Administrator `json:"administrator,omitempty"`
+}
+
+// AutoScalingGroup is an Auto Scaling group of CLUSTER_NODES with its lifecycle hooks.
+type AutoScalingGroup struct {
+	Group          astypes.AutoScalingGroup `json:"group"`
+	LifecycleHooks []astypes.LifecycleHook  `json:"lifecycleHooks,omitempty"`
+}
+
+// IAMAuthorization is iam:GetAccountAuthorizationDetails (every page): the account's users,
+// groups and roles with their inline policies and the managed policies attached to them.
+// Every policy document is URL-decoded in place (the SDK's *string fields hold the JSON
+// text). Policies keeps only the managed policies (customer and AWS managed) attached to
+// some user, group or role, and of each only its default version.
+type IAMAuthorization struct {
+	Users    []iamtypes.UserDetail          `json:"users,omitempty"`
+	Groups   []iamtypes.GroupDetail         `json:"groups,omitempty"`
+	Roles    []iamtypes.RoleDetail          `json:"roles,omitempty"`
+	Policies []iamtypes.ManagedPolicyDetail `json:"policies,omitempty"`
+}
+
+// CredentialReport is the account's IAM credential report (a CSV read by column name),
+// holding only the columns the checks read: no credential is in it.
+type CredentialReport struct {
+	GeneratedTime *time.Time             `json:"generatedTime,omitempty"`
+	Users         []CredentialReportUser `json:"users,omitempty"`
+}
+
+// CredentialReportUser is one row of the credential report. The root account's row
+// (<root_account>) is kept; its PasswordEnabled is "not_supported" in the CSV, read as false.
+type CredentialReportUser struct {
+	User            string            `json:"user"`
+	ARN             string            `json:"arn"`
+	PasswordEnabled bool              `json:"passwordEnabled,omitempty"`
+	MFAActive       bool              `json:"mfaActive,omitempty"`
+	AccessKeys      []AccessKeyStatus `json:"accessKeys,omitempty"`
+}
+
+// AccessKeyStatus is an access key slot (1 or 2) of the credential report; a slot without
+// a key is absent.
+type AccessKeyStatus struct {
+	Slot        int        `json:"slot"`
+	Active      bool       `json:"active,omitempty"`
+	LastRotated *time.Time `json:"lastRotated,omitempty"`
+}
+
+// Kubeconfig is the evidence of EKS-IAM-038: the user entries of the kubeconfig eksguard
+// read that reach this cluster (a context whose cluster's server is the cluster's
+// endpoint; when the endpoint is unknown, the context used).
+type Kubeconfig struct {
+	// Files are the kubeconfig files read.
+	Files []string         `json:"files,omitempty"`
+	Users []KubeconfigUser `json:"users,omitempty"`
+}
+
+// Kinds of kubeconfig credentials (KubeconfigUser.Auth).
+const (
+	KubeAuthAWSGetToken       = "exec:aws-eks-get-token"
+	KubeAuthIAMAuthenticator  = "exec:aws-iam-authenticator"
+	KubeAuthOtherExec         = "exec:other"
+	KubeAuthToken             = "token"
+	KubeAuthTokenFile         = "tokenFile"
+	KubeAuthClientCertificate = "client-certificate"
+	KubeAuthBasic             = "username-password"
+	KubeAuthProvider          = "auth-provider"
+)
+
+// KubeconfigUser is one kubeconfig user entry: its name, the contexts that use it for this
+// cluster, and the kinds of credential it carries (KubeAuth*), never their values.
+type KubeconfigUser struct {
+	Name     string   `json:"name"`
+	Contexts []string `json:"contexts,omitempty"`
+	Server   string   `json:"server,omitempty"`
+	// Command is the base name of an exec plugin's command ("aws", "aws-iam-authenticator").
+	Command string   `json:"command,omitempty"`
+	Auth    []string `json:"auth,omitempty"`
 }
 
 // ControlPlaneLogGroup is the name of the CloudWatch Logs group EKS sends a cluster's

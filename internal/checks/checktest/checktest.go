@@ -194,6 +194,8 @@ func parseDirective(t *testing.T, fixture, directive string) check.Config {
 			cfg.ApprovedRegistries = strings.Split(val, ":")
 		case "rbac-exempt": // role names contain ':', so they are separated by '|'
 			cfg.RBACExempt = strings.Split(val, "|")
+		case "responder-role":
+			cfg.ResponderRole = val
 		default:
 			t.Fatalf("%s: unknown eksguard-test option %q", fixture, key)
 		}

@@ -128,6 +128,11 @@ func Collect(ctx context.Context, inv *inventory.Inventory, opts Options) error 
 	if err := c.run(ctx); err != nil {
 		return err
 	}
+	endpoint := ""
+	if c.out.Cluster != nil {
+		endpoint = str(c.out.Cluster.Endpoint)
+	}
+	c.out.Kubeconfig = kubeconfigEvidence(opts.Kubeconfig, opts.Context, endpoint)
 	inv.AWS = c.out
 	for _, g := range c.sortedGaps() {
 		inv.ReportGap(g)
@@ -233,6 +238,8 @@ func (c *collector) run(ctx context.Context) error {
 	g.Go(func() { c.guardDutyRules(ctx) })
 	g.Go(func() { c.detectiveGraphs(ctx) })
 	g.Go(func() { c.fileSystems(ctx) })
+	g.Go(func() { c.authorizationDetails(ctx) })
+	g.Go(func() { c.credentialReport(ctx) })
 	g.Wait()
 	if fatal != nil {
 		return fatal
@@ -250,6 +257,7 @@ func (c *collector) run(ctx context.Context) error {
 	g.Go(func() { c.keys(ctx) })
 	g.Go(func() { c.inspector(ctx) })
 	g.Go(func() { c.managedInstances(ctx) })
+	g.Go(func() { c.autoScalingGroups(ctx) })
 	g.Go(func() { c.roles(ctx) })
 	g.Go(func() { c.versions(ctx) })
 	g.Go(func() { c.ecrImages(ctx) })
@@ -315,6 +323,18 @@ func (c *collector) sortModel() {
 	sort.Strings(a.MissingImages)
 	sort.Slice(a.Keys, func(i, j int) bool { return s(a.Keys[i].Metadata.Arn) < s(a.Keys[j].Metadata.Arn) })
 	sort.Slice(a.Trails, func(i, j int) bool { return s(a.Trails[i].Trail.TrailARN) < s(a.Trails[j].Trail.TrailARN) })
+	sort.Slice(a.AutoScalingGroups, func(i, j int) bool {
+		return s(a.AutoScalingGroups[i].Group.AutoScalingGroupName) < s(a.AutoScalingGroups[j].Group.AutoScalingGroupName)
+	})
+	if az := a.Authorization; az != nil {
+		sort.Slice(az.Users, func(i, j int) bool { return s(az.Users[i].Arn) < s(az.Users[j].Arn) })
+		sort.Slice(az.Groups, func(i, j int) bool { return s(az.Groups[i].Arn) < s(az.Groups[j].Arn) })
+		sort.Slice(az.Roles, func(i, j int) bool { return s(az.Roles[i].Arn) < s(az.Roles[j].Arn) })
+		sort.Slice(az.Policies, func(i, j int) bool { return s(az.Policies[i].Arn) < s(az.Policies[j].Arn) })
+	}
+	if cr := a.CredentialReport; cr != nil {
+		sort.Slice(cr.Users, func(i, j int) bool { return cr.Users[i].ARN < cr.Users[j].ARN })
+	}
 	sort.Slice(a.Detectors, func(i, j int) bool { return a.Detectors[i].ID < a.Detectors[j].ID })
 }
 

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -22,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/inspector2"
 	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
@@ -171,6 +174,44 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	}
 	acct.AddEventDataStore(awstest.EventDataStore{Name: "audit", Status: "ENABLED", AdvancedEventSelectors: []cttypes.AdvancedEventSelector{
 		{Name: sdkaws.String("management"), FieldSelectors: []cttypes.AdvancedFieldSelector{{Field: sdkaws.String("eventCategory"), Equals: []string{"Management"}}}}}})
+	// The first node group's Auto Scaling group exists, with a termination lifecycle hook
+	// (moto names the group in DescribeNodegroup but does not create it); the second's does not.
+	ng, err := acct.Clients().EKS.DescribeNodegroup(ctx, &eks.DescribeNodegroupInput{ClusterName: sdkaws.String("prod"), NodegroupName: sdkaws.String("prod-ng0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asgName := ng.Nodegroup.Resources.AutoScalingGroups[0].Name
+	asg := autoscaling.NewFromConfig(acct.Config())
+	if _, err := asg.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{AutoScalingGroupName: asgName, MinSize: sdkaws.Int32(0), MaxSize: sdkaws.Int32(1),
+		DesiredCapacity: sdkaws.Int32(0), AvailabilityZones: []string{awstest.Region + "a"}, LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateName: sdkaws.String("prod-ng0")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := asg.PutLifecycleHook(ctx, &autoscaling.PutLifecycleHookInput{AutoScalingGroupName: asgName, LifecycleHookName: sdkaws.String("Terminate-LC-Hook"),
+		LifecycleTransition: sdkaws.String("autoscaling:EC2_INSTANCE_TERMINATING")}); err != nil {
+		t.Fatal(err)
+	}
+	// An IAM user with an access key in a group allowed eks:*, and a role with an inline
+	// policy: the account authorization details and the credential report.
+	iamc := acct.Clients().IAM
+	if _, err := iamc.CreateUser(ctx, &iam.CreateUserInput{UserName: sdkaws.String("alice")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iamc.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: sdkaws.String("alice")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iamc.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: sdkaws.String("platform")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iamc.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: sdkaws.String("platform"), UserName: sdkaws.String("alice")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iamc.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: sdkaws.String("platform"), PolicyName: sdkaws.String("eks"),
+		PolicyDocument: sdkaws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"eks:*","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iamc.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: sdkaws.String("platform"), PolicyArn: sdkaws.String("arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser")}); err != nil {
+		t.Fatal(err)
+	}
 	inv := &inventory.Inventory{}
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop", Annotations: map[string]string{awssource.IRSAAnnotation: irsa}}}
 	inv.Add(&inventory.Object{ObjectRef: inventory.ObjectRef{APIVersion: "v1", Kind: "ServiceAccount", Namespace: "shop", Name: "web"}, Typed: sa})
@@ -230,6 +271,49 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("EFS file systems", len(a.FileSystems), 1)
 	check("Inspector coverage", len(a.InspectorCoverage), 2)
 	check("SSM managed instances", len(a.ManagedInstances), 2)
+	check("Auto Scaling groups", len(a.AutoScalingGroups), 1)
+	if az := a.Authorization; az == nil {
+		t.Errorf("account authorization details not read")
+	} else {
+		check("IAM users", len(az.Users), 1)
+		check("IAM groups", len(az.Groups), 1)
+		if len(az.Groups) == 1 && (len(az.Groups[0].GroupPolicyList) != 1 || !strings.HasPrefix(sdkaws.ToString(az.Groups[0].GroupPolicyList[0].PolicyDocument), "{")) {
+			t.Errorf("group = %+v", az.Groups[0])
+		}
+		if len(az.Roles) < 4 {
+			t.Errorf("IAM roles: %d", len(az.Roles))
+		}
+		// Only attached managed policies, each with its default version only.
+		var names []string
+		for _, p := range az.Policies {
+			names = append(names, inventory.PolicyName(sdkaws.ToString(p.Arn))) // moto leaves PolicyName out
+			if len(p.PolicyVersionList) != 1 || !strings.Contains(sdkaws.ToString(p.PolicyVersionList[0].Document), `"Statement"`) {
+				t.Errorf("policy %s versions = %+v", sdkaws.ToString(p.Arn), p.PolicyVersionList)
+			}
+		}
+		if !slices.Contains(names, "AmazonEC2ContainerRegistryPowerUser") || !slices.Contains(names, "shop-web-s3") || slices.Contains(names, "AdministratorAccess") {
+			t.Errorf("managed policies = %v", names)
+		}
+	}
+	if cr := a.CredentialReport; cr == nil {
+		t.Errorf("credential report not read")
+	} else {
+		found := false
+		for _, u := range cr.Users {
+			if u.User == "alice" {
+				found = true
+				if len(u.AccessKeys) != 1 || !u.AccessKeys[0].Active || u.AccessKeys[0].LastRotated == nil || u.MFAActive {
+					t.Errorf("credential report row = %+v", u)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("credential report = %+v", cr)
+		}
+	}
+	if len(a.AutoScalingGroups) == 1 && (len(a.AutoScalingGroups[0].LifecycleHooks) != 1 || a.AutoScalingGroups[0].Group.AutoScalingGroupName == nil) {
+		t.Errorf("Auto Scaling group = %+v", a.AutoScalingGroups[0])
+	}
 	if a.Inspector == nil {
 		t.Errorf("Inspector status not read")
 	}
@@ -407,5 +491,74 @@ func TestMissingClusterFails(t *testing.T) {
 	err := awssource.Collect(context.Background(), &inventory.Inventory{}, options(acct, "nope", nil))
 	if err == nil || !strings.Contains(err.Error(), `"nope" not found`) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestKubeconfigEvidenceCollected: the kubeconfig users whose server is the cluster's endpoint
+// (as DescribeCluster returns it) are recorded, by kind of credential only.
+func TestKubeconfigEvidenceCollected(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	acct := srv.NewAccount(t)
+	if _, err := acct.CreateCluster(ctx, awstest.ClusterSpec{Name: "dev", Public: true}); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := acct.Clients().EKS.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: sdkaws.String("dev")})
+	if err != nil || sdkaws.ToString(cl.Cluster.Endpoint) == "" {
+		t.Fatalf("cluster endpoint: %v %+v", err, cl)
+	}
+	path := t.TempDir() + "/config"
+	data := `apiVersion: v1
+kind: Config
+current-context: dev
+contexts:
+- {name: dev, context: {cluster: dev, user: dev}}
+- {name: dev-static, context: {cluster: dev, user: static}}
+clusters:
+- {name: dev, cluster: {server: "` + sdkaws.ToString(cl.Cluster.Endpoint) + `"}}
+users:
+- {name: dev, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: aws, args: [eks, get-token, --cluster-name, dev]}}}
+- {name: static, user: {token: do-not-record}}
+`
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	inv := &inventory.Inventory{}
+	opts := options(acct, "dev", nil)
+	opts.Kubeconfig = path
+	if err := awssource.Collect(ctx, inv, opts); err != nil {
+		t.Fatal(err)
+	}
+	k := inv.AWS.Kubeconfig
+	if k == nil || len(k.Users) != 2 || k.Users[0].Name != "dev" || k.Users[1].Name != "static" ||
+		!slices.Equal(k.Users[1].Auth, []string{inventory.KubeAuthToken}) || !slices.Equal(k.Users[0].Auth, []string{inventory.KubeAuthAWSGetToken}) {
+		t.Errorf("kubeconfig evidence = %+v", k)
+	}
+}
+
+// TestDeniedAccountIAMCalls: a denied GetAccountAuthorizationDetails, GenerateCredentialReport
+// or DescribeLifecycleHooks is a gap naming it; GetCredentialReport, not called after a failed
+// generation, is a gap too, so the checks reading the report are not evaluated.
+func TestDeniedAccountIAMCalls(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	acct, _, inv := fullAccount(t, ctx)
+	acct.Deny("iam:GetAccountAuthorizationDetails", "iam:GenerateCredentialReport", "autoscaling:DescribeLifecycleHooks")
+	if err := awssource.Collect(ctx, inv, options(acct, "prod", nil)); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]inventory.Gap{}
+	for _, g := range inv.Gaps {
+		got[g.Kind] = g
+	}
+	for action, reason := range map[string]inventory.GapReason{"iam:GetAccountAuthorizationDetails": inventory.GapForbidden,
+		"iam:GenerateCredentialReport": inventory.GapForbidden, "autoscaling:DescribeLifecycleHooks": inventory.GapForbidden,
+		"iam:GetCredentialReport": inventory.GapError} {
+		if g, ok := got[inventory.AWSKind(action)]; !ok || g.Reason != reason {
+			t.Errorf("gap for %s = %+v (gaps: %+v)", action, g, inv.Gaps)
+		}
+	}
+	if len(inv.Gaps) != 4 || inv.AWS.Authorization != nil || inv.AWS.CredentialReport != nil {
+		t.Errorf("gaps %+v, authorization %v, report %v", inv.Gaps, inv.AWS.Authorization != nil, inv.AWS.CredentialReport != nil)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -34,22 +35,23 @@ import (
 // clients are the service clients of one collection, sharing one configuration: the
 // credential chain, the adaptive retryer, the request bound and the call recorder.
 type clients struct {
-	region     string
-	eks        *eks.Client
-	ec2        *ec2.Client
-	iam        *iam.Client
-	ecr        *ecr.Client
-	kms        *kms.Client
-	cloudtrail *cloudtrail.Client
-	guardduty  *guardduty.Client
-	logs       *cloudwatchlogs.Client
-	cloudwatch *cloudwatch.Client
-	events     *eventbridge.Client
-	detective  *detective.Client
-	efs        *efs.Client
-	inspector  *inspector2.Client
-	ssm        *ssm.Client
-	sts        *sts.Client
+	region      string
+	eks         *eks.Client
+	ec2         *ec2.Client
+	iam         *iam.Client
+	ecr         *ecr.Client
+	kms         *kms.Client
+	cloudtrail  *cloudtrail.Client
+	guardduty   *guardduty.Client
+	logs        *cloudwatchlogs.Client
+	cloudwatch  *cloudwatch.Client
+	events      *eventbridge.Client
+	detective   *detective.Client
+	efs         *efs.Client
+	inspector   *inspector2.Client
+	ssm         *ssm.Client
+	autoscaling *autoscaling.Client
+	sts         *sts.Client
 }
 
 func newCollector(ctx context.Context, opts Options) (*collector, error) {
@@ -100,22 +102,23 @@ func newCollector(ctx context.Context, opts Options) (*collector, error) {
 	})
 	cfg.APIOptions = append(cfg.APIOptions, opts.APIOptions...)
 	c.clients = &clients{
-		region:     cfg.Region,
-		eks:        eks.NewFromConfig(cfg),
-		ec2:        ec2.NewFromConfig(cfg),
-		iam:        iam.NewFromConfig(cfg),
-		ecr:        ecr.NewFromConfig(cfg),
-		kms:        kms.NewFromConfig(cfg),
-		cloudtrail: cloudtrail.NewFromConfig(cfg),
-		guardduty:  guardduty.NewFromConfig(cfg),
-		logs:       cloudwatchlogs.NewFromConfig(cfg),
-		cloudwatch: cloudwatch.NewFromConfig(cfg),
-		events:     eventbridge.NewFromConfig(cfg),
-		detective:  detective.NewFromConfig(cfg),
-		efs:        efs.NewFromConfig(cfg),
-		inspector:  inspector2.NewFromConfig(cfg),
-		ssm:        ssm.NewFromConfig(cfg),
-		sts:        sts.NewFromConfig(cfg),
+		region:      cfg.Region,
+		eks:         eks.NewFromConfig(cfg),
+		ec2:         ec2.NewFromConfig(cfg),
+		iam:         iam.NewFromConfig(cfg),
+		ecr:         ecr.NewFromConfig(cfg),
+		kms:         kms.NewFromConfig(cfg),
+		cloudtrail:  cloudtrail.NewFromConfig(cfg),
+		guardduty:   guardduty.NewFromConfig(cfg),
+		logs:        cloudwatchlogs.NewFromConfig(cfg),
+		cloudwatch:  cloudwatch.NewFromConfig(cfg),
+		events:      eventbridge.NewFromConfig(cfg),
+		detective:   detective.NewFromConfig(cfg),
+		efs:         efs.NewFromConfig(cfg),
+		inspector:   inspector2.NewFromConfig(cfg),
+		ssm:         ssm.NewFromConfig(cfg),
+		autoscaling: autoscaling.NewFromConfig(cfg),
+		sts:         sts.NewFromConfig(cfg),
 	}
 	return c, nil
 }

@@ -2,8 +2,10 @@ package aws
 
 import (
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -275,3 +277,130 @@ func (f *k8sFacts) addEFS(id string, seen map[string]bool) {
 // InstanceID is the EC2 instance ID of a Node's spec.providerID (aws:///<az>/<instance-id>),
 // or "".
 func InstanceID(providerID string) string { return inventory.ProviderInstanceID(providerID) }
+
+// kubeconfigEvidence reads the kubeconfig (the same loading rules as FromKubeconfig: the
+// given file, else KUBECONFIG, else ~/.kube/config) and describes the user entries that reach
+// the cluster whose API server is endpoint: those of every context whose cluster's server is
+// the endpoint, or, when the endpoint is unknown, the user of the context given (else the
+// current one). Only the kinds of credential are kept, never their values. Nil when no
+// kubeconfig with users was read.
+func kubeconfigEvidence(kubeconfig, context, endpoint string) *inventory.Kubeconfig {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = kubeconfig
+	raw, err := rules.Load()
+	if err != nil || raw == nil || len(raw.AuthInfos) == 0 {
+		return nil
+	}
+	out := &inventory.Kubeconfig{}
+	for _, f := range rules.GetLoadingPrecedence() {
+		if f != "" && f != os.DevNull {
+			if _, err := os.Stat(f); err == nil {
+				out.Files = append(out.Files, f)
+			}
+		}
+	}
+	if context == "" {
+		context = raw.CurrentContext
+	}
+	users := map[string]*inventory.KubeconfigUser{}
+	for _, name := range sortedContextNames(raw) {
+		ctx := raw.Contexts[name]
+		cl := raw.Clusters[ctx.Cluster]
+		server := ""
+		if cl != nil {
+			server = cl.Server
+		}
+		if endpoint != "" && !sameServer(server, endpoint) || endpoint == "" && name != context {
+			continue
+		}
+		u, ok := users[ctx.AuthInfo]
+		if !ok {
+			u = &inventory.KubeconfigUser{Name: ctx.AuthInfo, Server: server}
+			if info := raw.AuthInfos[ctx.AuthInfo]; info != nil {
+				u.Command, u.Auth = authKinds(info)
+			}
+			users[ctx.AuthInfo] = u
+		}
+		u.Contexts = append(u.Contexts, name)
+	}
+	for _, name := range sortedKeysOf(users) {
+		out.Users = append(out.Users, *users[name])
+	}
+	return out
+}
+
+func sortedContextNames(raw *clientcmdapi.Config) []string {
+	names := make([]string, 0, len(raw.Contexts))
+	for n, c := range raw.Contexts {
+		if c != nil {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func sortedKeysOf[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// sameServer reports whether two API server URLs name the same server: host names compared
+// case-insensitively, port 443 implied, path and trailing slash ignored.
+func sameServer(a, b string) bool {
+	host := func(s string) string {
+		u, err := url.Parse(strings.TrimSpace(s))
+		if err != nil || u.Host == "" {
+			return strings.ToLower(strings.TrimRight(s, "/"))
+		}
+		h := strings.ToLower(u.Hostname())
+		if p := u.Port(); p != "" && p != "443" {
+			h += ":" + p
+		}
+		return h
+	}
+	return a != "" && host(a) == host(b)
+}
+
+// authKinds are the kinds of credential a kubeconfig user entry carries
+// (inventory.KubeAuth*), and the base name of its exec plugin's command.
+func authKinds(info *clientcmdapi.AuthInfo) (command string, kinds []string) {
+	if e := info.Exec; e != nil {
+		command = filepath.Base(e.Command)
+		base := strings.TrimSuffix(strings.TrimSuffix(strings.ToLower(command), ".exe"), ".cmd")
+		getToken := false
+		for i, a := range e.Args {
+			if a == "get-token" && i > 0 && slices.Contains(e.Args[:i], "eks") {
+				getToken = true
+			}
+		}
+		switch {
+		case strings.HasPrefix(base, "aws-iam-authenticator"):
+			kinds = append(kinds, inventory.KubeAuthIAMAuthenticator)
+		case getToken: // aws eks get-token, also behind wrappers (aws-vault exec p -- aws eks get-token)
+			kinds = append(kinds, inventory.KubeAuthAWSGetToken)
+		default:
+			kinds = append(kinds, inventory.KubeAuthOtherExec)
+		}
+	}
+	if info.Token != "" {
+		kinds = append(kinds, inventory.KubeAuthToken)
+	}
+	if info.TokenFile != "" {
+		kinds = append(kinds, inventory.KubeAuthTokenFile)
+	}
+	if info.ClientCertificate != "" || len(info.ClientCertificateData) > 0 || info.ClientKey != "" || len(info.ClientKeyData) > 0 {
+		kinds = append(kinds, inventory.KubeAuthClientCertificate)
+	}
+	if info.Username != "" || info.Password != "" {
+		kinds = append(kinds, inventory.KubeAuthBasic)
+	}
+	if info.AuthProvider != nil {
+		kinds = append(kinds, inventory.KubeAuthProvider)
+	}
+	return command, kinds
+}

@@ -272,7 +272,7 @@ func writeError(w http.ResponseWriter, action, code, msg string) {
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(status)
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>eksguard-test</RequestID></Response>`, code, xmlEscape(msg))
-	case "iam", "sts":
+	case "iam", "sts", "autoscaling": // awsquery
 		status := http.StatusForbidden
 		if code == "Throttling" {
 			status = http.StatusBadRequest
@@ -305,7 +305,7 @@ func throttleCode(action string) string {
 	switch service, _, _ := strings.Cut(action, ":"); service {
 	case "ec2":
 		return "RequestLimitExceeded"
-	case "iam", "sts":
+	case "iam", "sts", "autoscaling":
 		return "Throttling"
 	case "ecr", "kms", "cloudtrail":
 		return "ThrottlingException"
@@ -318,7 +318,7 @@ func deniedCode(action string) string {
 	switch service, _, _ := strings.Cut(action, ":"); service {
 	case "ec2":
 		return "UnauthorizedOperation"
-	case "iam", "sts":
+	case "iam", "sts", "autoscaling":
 		return "AccessDenied"
 	}
 	return "AccessDeniedException"
