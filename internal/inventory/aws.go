@@ -20,6 +20,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
@@ -118,6 +119,13 @@ type AWS struct {
 	// (cloudtrail:ListEventDataStores, then cloudtrail:GetEventDataStore for each: the list no
 	// longer returns their status and selectors), by ARN.
 	EventDataStores []cloudtrail.GetEventDataStoreOutput `json:"eventDataStores,omitempty"`
+	// TrailBuckets are the S3 buckets the trails deliver to (Trail.S3BucketName), each once,
+	// by name. Whether a bucket is the scanned account's is s3:ListAllMyBuckets (ListBuckets
+	// with the name as prefix); only those are read further (s3:GetBucketPolicy,
+	// GetBucketPublicAccessBlock, GetBucketAcl, GetBucketVersioning,
+	// GetBucketObjectLockConfiguration): a bucket of another account (a log-archive account)
+	// is usually not readable from this one.
+	TrailBuckets []S3Bucket `json:"trailBuckets,omitempty"`
 
 	// CloudWatch Logs: the cluster's control-plane log group /aws/eks/<cluster>/cluster
 	// (logs:DescribeLogGroups with that prefix; other groups the prefix matches are dropped).
@@ -225,6 +233,45 @@ type Trail struct {
 	Status                 *cloudtrail.GetTrailStatusOutput `json:"status,omitempty"`
 	EventSelectors         []cttypes.EventSelector          `json:"eventSelectors,omitempty"`
 	AdvancedEventSelectors []cttypes.AdvancedEventSelector  `json:"advancedEventSelectors,omitempty"`
+}
+
+// S3Bucket is an S3 bucket a trail delivers to. For a bucket of the scanned account
+// (SameAccount) the other fields are read; nil Policy, PublicAccessBlock or ObjectLock mean
+// the bucket has none (NoSuchBucketPolicy, NoSuchPublicAccessBlockConfiguration,
+// ObjectLockConfigurationNotFoundError).
+type S3Bucket struct {
+	Name string `json:"name"`
+	// SameAccount: ListBuckets of the scanned account lists the bucket.
+	SameAccount bool `json:"sameAccount"`
+	// Region is the bucket's region (ListBuckets .BucketRegion), when known.
+	Region            string                                  `json:"region,omitempty"`
+	Policy            json.RawMessage                         `json:"policy,omitempty"`
+	PublicAccessBlock *s3types.PublicAccessBlockConfiguration `json:"publicAccessBlock,omitempty"`
+	// Owner and Grants are the bucket's ACL (s3:GetBucketAcl).
+	Owner  *s3types.Owner  `json:"owner,omitempty"`
+	Grants []s3types.Grant `json:"grants,omitempty"`
+	// Versioning and MFADelete are s3:GetBucketVersioning ("" when never configured).
+	Versioning s3types.BucketVersioningStatus   `json:"versioning,omitempty"`
+	MFADelete  s3types.MFADeleteStatus          `json:"mfaDelete,omitempty"`
+	ObjectLock *s3types.ObjectLockConfiguration `json:"objectLock,omitempty"`
+}
+
+// ARN is the bucket's ARN (bucket ARNs name no region or account).
+func (b S3Bucket) ARN(partition string) string {
+	if partition == "" {
+		partition = "aws"
+	}
+	return "arn:" + partition + ":s3:::" + b.Name
+}
+
+// TrailBucket returns the collected bucket of this name, or nil.
+func (a *AWS) TrailBucket(name string) *S3Bucket {
+	for i := range a.TrailBuckets {
+		if a.TrailBuckets[i].Name == name {
+			return &a.TrailBuckets[i]
+		}
+	}
+	return nil
 }
 
 // MetricFilter is a CloudWatch Logs metric filter with the alarms on the metrics it

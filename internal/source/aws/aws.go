@@ -297,6 +297,7 @@ func (c *collector) sortModel() {
 	})
 	sort.Slice(a.Keys, func(i, j int) bool { return s(a.Keys[i].Metadata.Arn) < s(a.Keys[j].Metadata.Arn) })
 	sort.Slice(a.Trails, func(i, j int) bool { return s(a.Trails[i].Trail.TrailARN) < s(a.Trails[j].Trail.TrailARN) })
+	sort.Slice(a.TrailBuckets, func(i, j int) bool { return a.TrailBuckets[i].Name < a.TrailBuckets[j].Name })
 	sort.Slice(a.Detectors, func(i, j int) bool { return a.Detectors[i].ID < a.Detectors[j].ID })
 }
 

@@ -24,6 +24,8 @@ import (
 	gdtypes "github.com/aws/aws-sdk-go-v2/service/guardduty/types"
 	"github.com/aws/aws-sdk-go-v2/service/inspector2"
 	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -124,6 +126,18 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	if err := acct.CreateTrail(ctx, "main"); err != nil {
 		t.Fatal(err)
 	}
+	bucket := sdkaws.String("main-" + acct.ID) // CreateTrail's bucket
+	s3c := acct.Clients().S3
+	if _, err := s3c.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: bucket, PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
+		BlockPublicAcls: sdkaws.Bool(true), IgnorePublicAcls: sdkaws.Bool(true), BlockPublicPolicy: sdkaws.Bool(true), RestrictPublicBuckets: sdkaws.Bool(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bucket, VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: bucket, Policy: sdkaws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"trail","Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::` + *bucket + `/AWSLogs/*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := acct.CreateDetector(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -222,6 +236,14 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("keys", len(a.Keys), 1)
 	check("trails", len(a.Trails), 1)
 	check("event data stores", len(a.EventDataStores), 1)
+	check("trail buckets", len(a.TrailBuckets), 1)
+	if len(a.TrailBuckets) == 1 {
+		b := a.TrailBuckets[0]
+		if !b.SameAccount || b.Owner == nil || b.PublicAccessBlock == nil || !sdkaws.ToBool(b.PublicAccessBlock.BlockPublicPolicy) ||
+			b.Versioning != s3types.BucketVersioningStatusEnabled || !strings.Contains(string(b.Policy), "cloudtrail.amazonaws.com") || b.ObjectLock != nil {
+			t.Errorf("trail bucket not read: %+v", b)
+		}
+	}
 	check("log groups", len(a.LogGroups), 1)
 	check("GuardDuty rules", len(a.GuardDutyRules), 1)
 	check("metric filters", len(a.MetricFilters), 1)

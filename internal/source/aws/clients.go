@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/inspector2"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
@@ -49,6 +50,7 @@ type clients struct {
 	efs        *efs.Client
 	inspector  *inspector2.Client
 	ssm        *ssm.Client
+	s3         *s3.Client
 	sts        *sts.Client
 }
 
@@ -115,14 +117,24 @@ func newCollector(ctx context.Context, opts Options) (*collector, error) {
 		efs:        efs.NewFromConfig(cfg),
 		inspector:  inspector2.NewFromConfig(cfg),
 		ssm:        ssm.NewFromConfig(cfg),
-		sts:        sts.NewFromConfig(cfg),
+		// moto (tests, BaseEndpoint) serves S3 only path-style.
+		s3:  s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = opts.BaseEndpoint != "" }),
+		sts: sts.NewFromConfig(cfg),
 	}
 	return c, nil
 }
 
+// s3Actions are the S3 operations whose IAM action has another name.
+var s3Actions = map[string]string{
+	"ListBuckets":                "ListAllMyBuckets",
+	"GetPublicAccessBlock":       "GetBucketPublicAccessBlock",
+	"GetObjectLockConfiguration": "GetBucketObjectLockConfiguration",
+}
+
 // Action is the IAM action of an SDK operation: the service's ID lower-cased, a colon and
 // the operation name ("EKS", "DescribeCluster" -> "eks:DescribeCluster"). CloudWatch Logs'
-// IAM prefix is "logs", EventBridge's "events", EFS's "elasticfilesystem".
+// IAM prefix is "logs", EventBridge's "events", EFS's "elasticfilesystem", AWS Config's
+// "config"; some S3 operations have IAM actions of other names (s3Actions).
 func Action(serviceID, operation string) string {
 	switch serviceID {
 	case "CloudWatch Logs":
@@ -131,6 +143,12 @@ func Action(serviceID, operation string) string {
 		return "events:" + operation
 	case "EFS":
 		return "elasticfilesystem:" + operation
+	case "Config Service":
+		return "config:" + operation
+	case "S3":
+		if a, ok := s3Actions[operation]; ok {
+			return "s3:" + a
+		}
 	}
 	return strings.ToLower(strings.ReplaceAll(serviceID, " ", "")) + ":" + operation
 }

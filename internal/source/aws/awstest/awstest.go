@@ -274,7 +274,15 @@ func writeError(w http.ResponseWriter, action, code, msg string) {
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(status)
 		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>eksguard-test</RequestId></ErrorResponse>`, code, xmlEscape(msg))
-	case "ecr", "kms", "cloudtrail":
+	case "s3":
+		status := http.StatusForbidden
+		if code == "SlowDown" {
+			status = http.StatusServiceUnavailable
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>eksguard-test</RequestId></Error>`, code, xmlEscape(msg))
+	case "ecr", "kms", "cloudtrail", "config", "secretsmanager", "logs":
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, `{"__type":%q,"message":%q}`, code, msg)
@@ -303,6 +311,8 @@ func throttleCode(action string) string {
 		return "Throttling"
 	case "ecr", "kms", "cloudtrail":
 		return "ThrottlingException"
+	case "s3":
+		return "SlowDown"
 	}
 	return "TooManyRequestsException"
 }
@@ -312,7 +322,7 @@ func deniedCode(action string) string {
 	switch service, _, _ := strings.Cut(action, ":"); service {
 	case "ec2":
 		return "UnauthorizedOperation"
-	case "iam", "sts":
+	case "iam", "sts", "s3":
 		return "AccessDenied"
 	}
 	return "AccessDeniedException"
