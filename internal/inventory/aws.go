@@ -9,6 +9,7 @@ import (
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	cfgtypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
 	dettypes "github.com/aws/aws-sdk-go-v2/service/detective/types"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
@@ -21,6 +22,7 @@ import (
 	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
@@ -141,6 +143,14 @@ type AWS struct {
 	// Detective: the region's behavior graphs (detective:ListGraphs) with their data source
 	// packages (detective:ListDatasourcePackages).
 	DetectiveGraphs []DetectiveGraph `json:"detectiveGraphs,omitempty"`
+
+	// SecurityHub is the region's Security Hub (securityhub:DescribeHub) with its enabled
+	// standards (securityhub:GetEnabledStandards); nil when the account is not subscribed.
+	SecurityHub *SecurityHub `json:"securityHub,omitempty"`
+	// ConfigRecorders are the region's AWS Config configuration recorders
+	// (config:DescribeConfigurationRecorders) with their status
+	// (config:DescribeConfigurationRecorderStatus), by name.
+	ConfigRecorders []ConfigRecorder `json:"configRecorders,omitempty"`
 
 	// GuardDuty: the region's detectors with their features.
 	Detectors []Detector `json:"detectors,omitempty"`
@@ -272,6 +282,20 @@ func (a *AWS) TrailBucket(name string) *S3Bucket {
 		}
 	}
 	return nil
+}
+
+// SecurityHub is the region's AWS Security Hub: its hub and the standards enabled on it.
+type SecurityHub struct {
+	HubArn       string                          `json:"hubArn"`
+	SubscribedAt string                          `json:"subscribedAt,omitempty"`
+	Standards    []shtypes.StandardsSubscription `json:"standards,omitempty"`
+}
+
+// ConfigRecorder is an AWS Config configuration recorder with its status (nil when the
+// status lists no recorder of that name).
+type ConfigRecorder struct {
+	Recorder cfgtypes.ConfigurationRecorder        `json:"recorder"`
+	Status   *cfgtypes.ConfigurationRecorderStatus `json:"status,omitempty"`
 }
 
 // MetricFilter is a CloudWatch Logs metric filter with the alarms on the metrics it

@@ -224,6 +224,8 @@ func (c *collector) run(ctx context.Context) error {
 	g.Go(func() { c.guardDutyRules(ctx) })
 	g.Go(func() { c.detectiveGraphs(ctx) })
 	g.Go(func() { c.fileSystems(ctx) })
+	g.Go(func() { c.securityHub(ctx) })
+	g.Go(func() { c.configRecorders(ctx) })
 	g.Wait()
 	if fatal != nil {
 		return fatal

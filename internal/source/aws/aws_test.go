@@ -16,6 +16,8 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	cfgtypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
 	"github.com/aws/aws-sdk-go-v2/service/efs"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
@@ -26,6 +28,7 @@ import (
 	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -173,6 +176,22 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	}
 	acct.AddInspectorCoverage(inspectortypes.CoveredResource{AccountId: sdkaws.String(acct.ID), ResourceId: sdkaws.String("i-0another"), ResourceType: inspectortypes.CoverageResourceTypeAwsEc2Instance})
 	acct.AddDetectiveGraph(map[string]string{"DETECTIVE_CORE": "STARTED", "EKS_AUDIT": "STARTED"})
+	if _, err := securityhub.NewFromConfig(acct.Config()).EnableSecurityHub(ctx, &securityhub.EnableSecurityHubInput{EnableDefaultStandards: sdkaws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	acct.EnableStandard("arn:aws:securityhub:" + awstest.Region + "::standards/aws-foundational-security-best-practices/v/1.0.0")
+	cfgsvc := configservice.NewFromConfig(acct.Config())
+	if _, err := cfgsvc.PutConfigurationRecorder(ctx, &configservice.PutConfigurationRecorderInput{ConfigurationRecorder: &cfgtypes.ConfigurationRecorder{
+		Name: sdkaws.String("default"), RoleARN: sdkaws.String("arn:aws:iam::" + acct.ID + ":role/config"),
+		RecordingGroup: &cfgtypes.RecordingGroup{AllSupported: true, IncludeGlobalResourceTypes: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfgsvc.PutDeliveryChannel(ctx, &configservice.PutDeliveryChannelInput{DeliveryChannel: &cfgtypes.DeliveryChannel{Name: sdkaws.String("default"), S3BucketName: sdkaws.String("config-" + acct.ID)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfgsvc.StartConfigurationRecorder(ctx, &configservice.StartConfigurationRecorderInput{ConfigurationRecorderName: sdkaws.String("default")}); err != nil {
+		t.Fatal(err)
+	}
 	events := eventbridge.NewFromConfig(acct.Config())
 	for name, pattern := range map[string]string{"guardduty-findings": `{"source":["aws.guardduty"],"detail-type":["GuardDuty Finding"]}`, "ec2-state": `{"source":["aws.ec2"]}`} {
 		if _, err := events.PutRule(ctx, &eventbridge.PutRuleInput{Name: sdkaws.String(name), EventPattern: sdkaws.String(pattern)}); err != nil {
@@ -237,6 +256,14 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("trails", len(a.Trails), 1)
 	check("event data stores", len(a.EventDataStores), 1)
 	check("trail buckets", len(a.TrailBuckets), 1)
+	if a.SecurityHub == nil || len(a.SecurityHub.Standards) != 1 || a.SecurityHub.HubArn == "" {
+		t.Errorf("Security Hub not read: %+v", a.SecurityHub)
+	}
+	check("Config recorders", len(a.ConfigRecorders), 1)
+	if len(a.ConfigRecorders) == 1 && (a.ConfigRecorders[0].Status == nil || !a.ConfigRecorders[0].Status.Recording ||
+		a.ConfigRecorders[0].Recorder.RecordingGroup == nil || !a.ConfigRecorders[0].Recorder.RecordingGroup.AllSupported) {
+		t.Errorf("Config recorder not read: %+v", a.ConfigRecorders[0])
+	}
 	if len(a.TrailBuckets) == 1 {
 		b := a.TrailBuckets[0]
 		if !b.SameAccount || b.Owner == nil || b.PublicAccessBlock == nil || !sdkaws.ToBool(b.PublicAccessBlock.BlockPublicPolicy) ||

@@ -49,6 +49,8 @@ type Account struct {
 	graphs []detectiveGraph
 	// inspectorCoverage is what inspector2 ListCoverage answers (inspector.go).
 	inspectorCoverage []inspectortypes.CoveredResource
+	// standards are the Security Hub standards GetEnabledStandards answers (securityhub.go).
+	standards []string
 	// managedInstances are what SSM DescribeInstanceInformation answers (ssm.go).
 	managedInstances []ssmtypes.InstanceInformation
 

@@ -236,6 +236,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(action, "ssm:") && acct.serveSSM(w, r, action) {
 			return
 		}
+		if strings.HasPrefix(action, "securityhub:") && acct.serveSecurityHub(w, r, action) {
+			return
+		}
 	}
 	s.proxy.ServeHTTP(w, r)
 }
