@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
@@ -22,6 +23,7 @@ import (
 	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
@@ -143,6 +145,11 @@ type AWS struct {
 	// Detective: the region's behavior graphs (detective:ListGraphs) with their data source
 	// packages (detective:ListDatasourcePackages).
 	DetectiveGraphs []DetectiveGraph `json:"detectiveGraphs,omitempty"`
+
+	// Secrets are the AWS Secrets Manager secrets SecretProviderClasses and ExternalSecrets
+	// reference (secretsmanager:DescribeSecret: metadata only, never GetSecretValue), by
+	// reference; one that does not exist has Missing set.
+	Secrets []SecretsManagerSecret `json:"secrets,omitempty"`
 
 	// SecurityHub is the region's Security Hub (securityhub:DescribeHub) with its enabled
 	// standards (securityhub:GetEnabledStandards); nil when the account is not subscribed.
@@ -282,6 +289,29 @@ func (a *AWS) TrailBucket(name string) *S3Bucket {
 		}
 	}
 	return nil
+}
+
+// SecretsManagerSecret is a Secrets Manager secret a Kubernetes object references, with the
+// rotation metadata of secretsmanager:DescribeSecret (no value, no version IDs, no tags).
+type SecretsManagerSecret struct {
+	// Ref is the secret as referenced (a name or an ARN), Region the region it was asked in.
+	Ref    string `json:"ref"`
+	Region string `json:"region"`
+	// ReferencedBy are the objects that name it: "SecretProviderClass shop/db",
+	// "ExternalSecret shop/api".
+	ReferencedBy []string `json:"referencedBy"`
+	// Missing: DescribeSecret answered ResourceNotFoundException.
+	Missing          bool                       `json:"missing,omitempty"`
+	ARN              string                     `json:"arn,omitempty"`
+	Name             string                     `json:"name,omitempty"`
+	RotationEnabled  *bool                      `json:"rotationEnabled,omitempty"`
+	RotationRules    *smtypes.RotationRulesType `json:"rotationRules,omitempty"`
+	CreatedDate      *time.Time                 `json:"createdDate,omitempty"`
+	LastChangedDate  *time.Time                 `json:"lastChangedDate,omitempty"`
+	LastRotatedDate  *time.Time                 `json:"lastRotatedDate,omitempty"`
+	NextRotationDate *time.Time                 `json:"nextRotationDate,omitempty"`
+	DeletedDate      *time.Time                 `json:"deletedDate,omitempty"`
+	OwningService    string                     `json:"owningService,omitempty"`
 }
 
 // SecurityHub is the region's AWS Security Hub: its hub and the standards enabled on it.

@@ -226,6 +226,7 @@ func (c *collector) run(ctx context.Context) error {
 	g.Go(func() { c.fileSystems(ctx) })
 	g.Go(func() { c.securityHub(ctx) })
 	g.Go(func() { c.configRecorders(ctx) })
+	g.Go(func() { c.secrets(ctx) })
 	g.Wait()
 	if fatal != nil {
 		return fatal
@@ -300,6 +301,12 @@ func (c *collector) sortModel() {
 	sort.Slice(a.Keys, func(i, j int) bool { return s(a.Keys[i].Metadata.Arn) < s(a.Keys[j].Metadata.Arn) })
 	sort.Slice(a.Trails, func(i, j int) bool { return s(a.Trails[i].Trail.TrailARN) < s(a.Trails[j].Trail.TrailARN) })
 	sort.Slice(a.TrailBuckets, func(i, j int) bool { return a.TrailBuckets[i].Name < a.TrailBuckets[j].Name })
+	sort.Slice(a.Secrets, func(i, j int) bool {
+		if a.Secrets[i].Ref != a.Secrets[j].Ref {
+			return a.Secrets[i].Ref < a.Secrets[j].Ref
+		}
+		return a.Secrets[i].Region < a.Secrets[j].Region
+	})
 	sort.Slice(a.Detectors, func(i, j int) bool { return a.Detectors[i].ID < a.Detectors[j].ID })
 }
 

@@ -28,6 +28,7 @@ import (
 	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	corev1 "k8s.io/api/core/v1"
@@ -205,6 +206,25 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	acct.AddEventDataStore(awstest.EventDataStore{Name: "audit", Status: "ENABLED", AdvancedEventSelectors: []cttypes.AdvancedEventSelector{
 		{Name: sdkaws.String("management"), FieldSelectors: []cttypes.AdvancedFieldSelector{{Field: sdkaws.String("eventCategory"), Equals: []string{"Management"}}}}}})
 	inv := &inventory.Inventory{}
+	sm := secretsmanager.NewFromConfig(acct.Config())
+	var apiARN string
+	for _, name := range []string{"shop/db", "shop/api"} {
+		out, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: sdkaws.String(name), SecretString: sdkaws.String("not-a-real-secret")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		apiARN = *out.ARN
+	}
+	addRaw := func(apiVersion, kind, ns, name string, spec map[string]any) {
+		inv.Add(&inventory.Object{ObjectRef: inventory.ObjectRef{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name},
+			Raw: map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": map[string]any{"name": name, "namespace": ns}, "spec": spec}})
+	}
+	addRaw("secrets-store.csi.x-k8s.io/v1", "SecretProviderClass", "shop", "db", map[string]any{"provider": "aws", "parameters": map[string]any{
+		"objects": "- objectName: shop/db\n  objectType: secretsmanager\n- objectName: /shop/param\n  objectType: ssmparameter\n"}})
+	addRaw("external-secrets.io/v1", "SecretStore", "shop", "aws", map[string]any{"provider": map[string]any{"aws": map[string]any{"service": "SecretsManager", "region": awstest.Region}}})
+	addRaw("external-secrets.io/v1", "ExternalSecret", "shop", "api", map[string]any{"secretStoreRef": map[string]any{"name": "aws", "kind": "SecretStore"},
+		"data":     []any{map[string]any{"secretKey": "token", "remoteRef": map[string]any{"key": apiARN}}},
+		"dataFrom": []any{map[string]any{"extract": map[string]any{"key": "shop/gone"}}}})
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop", Annotations: map[string]string{awssource.IRSAAnnotation: irsa}}}
 	inv.Add(&inventory.Object{ObjectRef: inventory.ObjectRef{APIVersion: "v1", Kind: "ServiceAccount", Namespace: "shop", Name: "web"}, Typed: sa})
 	fs, err := efs.NewFromConfig(acct.Config()).CreateFileSystem(ctx, &efs.CreateFileSystemInput{CreationToken: sdkaws.String("shop-data"), Encrypted: sdkaws.Bool(true)})
@@ -256,6 +276,13 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("trails", len(a.Trails), 1)
 	check("event data stores", len(a.EventDataStores), 1)
 	check("trail buckets", len(a.TrailBuckets), 1)
+	check("Secrets Manager secrets", len(a.Secrets), 3)
+	for _, sec := range a.Secrets {
+		want := sec.Ref != "shop/gone"
+		if sec.Missing == want || (want && (sec.ARN == "" || sec.LastChangedDate == nil || len(sec.ReferencedBy) != 1)) {
+			t.Errorf("secret %+v", sec)
+		}
+	}
 	if a.SecurityHub == nil || len(a.SecurityHub.Standards) != 1 || a.SecurityHub.HubArn == "" {
 		t.Errorf("Security Hub not read: %+v", a.SecurityHub)
 	}
@@ -355,6 +382,8 @@ func TestCollectAgainstMoto(t *testing.T) {
 			want = 4
 		case "iam:GetRolePolicy":
 			want = 1
+		case "secretsmanager:DescribeSecret":
+			want = 3 // one per referenced secret
 		}
 		if n != want {
 			t.Errorf("%s called %d times, want %d", action, n, want)

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/inspector2"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -37,25 +38,26 @@ import (
 // clients are the service clients of one collection, sharing one configuration: the
 // credential chain, the adaptive retryer, the request bound and the call recorder.
 type clients struct {
-	region      string
-	eks         *eks.Client
-	ec2         *ec2.Client
-	iam         *iam.Client
-	ecr         *ecr.Client
-	kms         *kms.Client
-	cloudtrail  *cloudtrail.Client
-	guardduty   *guardduty.Client
-	logs        *cloudwatchlogs.Client
-	cloudwatch  *cloudwatch.Client
-	events      *eventbridge.Client
-	detective   *detective.Client
-	efs         *efs.Client
-	inspector   *inspector2.Client
-	ssm         *ssm.Client
-	s3          *s3.Client
-	securityhub *securityhub.Client
-	config      *configservice.Client
-	sts         *sts.Client
+	region         string
+	eks            *eks.Client
+	ec2            *ec2.Client
+	iam            *iam.Client
+	ecr            *ecr.Client
+	kms            *kms.Client
+	cloudtrail     *cloudtrail.Client
+	guardduty      *guardduty.Client
+	logs           *cloudwatchlogs.Client
+	cloudwatch     *cloudwatch.Client
+	events         *eventbridge.Client
+	detective      *detective.Client
+	efs            *efs.Client
+	inspector      *inspector2.Client
+	ssm            *ssm.Client
+	s3             *s3.Client
+	securityhub    *securityhub.Client
+	config         *configservice.Client
+	secretsmanager *secretsmanager.Client
+	sts            *sts.Client
 }
 
 func newCollector(ctx context.Context, opts Options) (*collector, error) {
@@ -122,10 +124,11 @@ func newCollector(ctx context.Context, opts Options) (*collector, error) {
 		inspector:  inspector2.NewFromConfig(cfg),
 		ssm:        ssm.NewFromConfig(cfg),
 		// moto (tests, BaseEndpoint) serves S3 only path-style.
-		s3:          s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = opts.BaseEndpoint != "" }),
-		securityhub: securityhub.NewFromConfig(cfg),
-		config:      configservice.NewFromConfig(cfg),
-		sts:         sts.NewFromConfig(cfg),
+		s3:             s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = opts.BaseEndpoint != "" }),
+		securityhub:    securityhub.NewFromConfig(cfg),
+		config:         configservice.NewFromConfig(cfg),
+		secretsmanager: secretsmanager.NewFromConfig(cfg),
+		sts:            sts.NewFromConfig(cfg),
 	}
 	return c, nil
 }

@@ -134,6 +134,9 @@ type k8sFacts struct {
 	// volumeHandle, its first ":"-separated field) and StorageClasses (provisioner
 	// efs.csi.aws.com, parameters.fileSystemId).
 	efsFileSystems []string
+	// secretRefs are the Secrets Manager secrets SecretProviderClasses and ExternalSecrets
+	// reference (secretRefs).
+	secretRefs []secretRef
 }
 
 func kubeFacts(inv *inventory.Inventory) k8sFacts {
@@ -204,6 +207,7 @@ func kubeFacts(inv *inventory.Inventory) k8sFacts {
 		}
 	}
 	sort.Strings(f.efsFileSystems)
+	f.secretRefs = secretRefs(inv)
 	return f
 }
 
