@@ -3,6 +3,7 @@ package inventory
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,6 +138,12 @@ type AWS struct {
 	// MetricFilters are the metric filters of that log group (logs:DescribeMetricFilters)
 	// with the alarms on their metrics (cloudwatch:DescribeAlarmsForMetric).
 	MetricFilters []MetricFilter `json:"metricFilters,omitempty"`
+
+	// SecretAccess is what the cluster's audit log says about reads of Secrets over the last
+	// 7 days: a CloudWatch Logs Insights query (logs:StartQuery, logs:GetQueryResults) on the
+	// control-plane log group, counting get, list and watch on secrets by user, namespace and
+	// verb. Nil when the query was not run: audit logging off, or no log group.
+	SecretAccess *SecretAccess `json:"secretAccess,omitempty"`
 
 	// EventBridge: the rules of the region's default event bus whose event pattern names the
 	// source aws.guardduty (events:ListRules), with their targets (events:ListTargetsByRule).
@@ -289,6 +296,40 @@ func (a *AWS) TrailBucket(name string) *S3Bucket {
 		}
 	}
 	return nil
+}
+
+// SecretAccess is the result of the secret-access query: only user names, namespaces, verbs
+// and counts are kept.
+type SecretAccess struct {
+	LogGroup string    `json:"logGroup"`
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end"`
+	// Rows are the counts by user, namespace ("" for a request across all namespaces) and verb.
+	Rows []SecretAccessRow `json:"rows,omitempty"`
+	// Truncated: the query returned as many rows as its limit, so some may be missing.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// SecretAccessRow counts one user's requests of one verb on secrets of one namespace.
+type SecretAccessRow struct {
+	Username  string `json:"username"`
+	Namespace string `json:"namespace,omitempty"`
+	Verb      string `json:"verb"`
+	Count     int64  `json:"count"`
+}
+
+// AuditLogging reports whether the cluster sends its audit log to CloudWatch Logs
+// (eks:DescribeCluster .logging.clusterLogging[] enabled with type audit).
+func (a *AWS) AuditLogging() bool {
+	if a.Cluster == nil || a.Cluster.Logging == nil {
+		return false
+	}
+	for _, s := range a.Cluster.Logging.ClusterLogging {
+		if s.Enabled != nil && *s.Enabled && slices.Contains(s.Types, ekstypes.LogTypeAudit) {
+			return true
+		}
+	}
+	return false
 }
 
 // SecretsManagerSecret is a Secrets Manager secret a Kubernetes object references, with the

@@ -61,6 +61,12 @@ type Options struct {
 	// wait between them (default: the SDK's 20 s).
 	MaxAttempts int
 	MaxBackoff  time.Duration
+	// QueryTimeout bounds the wait for the Logs Insights query of EKS-DATA-012 (default
+	// DefaultQueryTimeout); QueryPoll is the time between polls of its results (default 2 s).
+	QueryTimeout time.Duration
+	QueryPoll    time.Duration
+	// Now, if set, is the collection's clock (tests); the query window ends then.
+	Now func() time.Time
 	// ECRRepositories limits ECR_REPOS to these names (--ecr-scope=used); nil reads all.
 	ECRRepositories []string
 
@@ -246,6 +252,7 @@ func (c *collector) run(ctx context.Context) error {
 	g.Go(func() { c.managedInstances(ctx) })
 	g.Go(func() { c.roles(ctx) })
 	g.Go(func() { c.versions(ctx) })
+	g.Go(func() { c.secretAccess(ctx) })
 	g.Wait()
 	if err := ctx.Err(); err != nil {
 		return err
@@ -308,6 +315,14 @@ func (c *collector) sortModel() {
 		return a.Secrets[i].Region < a.Secrets[j].Region
 	})
 	sort.Slice(a.Detectors, func(i, j int) bool { return a.Detectors[i].ID < a.Detectors[j].ID })
+}
+
+// now is the collection's clock.
+func (c *collector) now() time.Time {
+	if c.opts.Now != nil {
+		return c.opts.Now()
+	}
+	return time.Now()
 }
 
 // clusterARN is the cluster's ARN, from DescribeCluster or built from the target.

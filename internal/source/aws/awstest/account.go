@@ -49,6 +49,11 @@ type Account struct {
 	graphs []detectiveGraph
 	// inspectorCoverage is what inspector2 ListCoverage answers (inspector.go).
 	inspectorCoverage []inspectortypes.CoveredResource
+	// queries, insightsRows and insightsRunning are the Logs Insights queries started and
+	// what they answer (insights.go).
+	queries         []InsightsQuery
+	insightsRows    []map[string]string
+	insightsRunning int
 	// standards are the Security Hub standards GetEnabledStandards answers (securityhub.go).
 	standards []string
 	// managedInstances are what SSM DescribeInstanceInformation answers (ssm.go).

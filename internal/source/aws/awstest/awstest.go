@@ -239,6 +239,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(action, "securityhub:") && acct.serveSecurityHub(w, r, action) {
 			return
 		}
+		if strings.HasPrefix(action, "logs:") && acct.serveInsights(w, r, action) {
+			return
+		}
 	}
 	s.proxy.ServeHTTP(w, r)
 }
