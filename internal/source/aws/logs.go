@@ -58,9 +58,14 @@ func (c *collector) metricFilters(ctx context.Context, logGroup string) {
 			alarms[metric{str(t.MetricNamespace), str(t.MetricName)}] = nil
 		}
 	}
+	// The goroutines write the map, so the loop ranges over a copy of its keys.
+	metrics := make([]metric, 0, len(alarms))
+	for m := range alarms {
+		metrics = append(metrics, m)
+	}
 	var mu sync.Mutex
 	var g group
-	for m := range alarms {
+	for _, m := range metrics {
 		g.Go(func() {
 			out, err := c.clients.cloudwatch.DescribeAlarmsForMetric(ctx, &cloudwatch.DescribeAlarmsForMetricInput{Namespace: &m.namespace, MetricName: &m.name})
 			if err != nil {
