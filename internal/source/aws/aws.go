@@ -1,5 +1,6 @@
 // Package aws fills inventory.AWS: the EKS cluster and what it runs on in its AWS account,
-// read with aws-sdk-go-v2 (EKS, EC2, IAM, ECR, KMS, CloudTrail, GuardDuty, STS). It only reads;
+// read with aws-sdk-go-v2 (EKS, EC2, IAM, ECR, KMS, CloudTrail, S3, GuardDuty, Security Hub, AWS
+// Config, Secrets Manager, CloudWatch Logs and more, STS). It only reads;
 // deploy/iam-policy.json lists exactly the actions it calls.
 //
 // Each resource is fetched once and shared by all checks: the collection runs in two waves
