@@ -32,8 +32,32 @@ type Config struct {
 	// ResponderRole is the ARN of the incident responders' IAM role (responder_role): EKS-IR-002
 	// reports whether it may snapshot EBS volumes.
 	ResponderRole string
+	// MaxSecretAgeDays is max_secret_age_days of EKS-DATA-011: how long a secret may go
+	// unchanged without rotation. Zero means the catalogue's default (DefaultMaxSecretAgeDays).
+	MaxSecretAgeDays int
+	// IncidentResponse are the operator's answers EKS-IR-005 records and judges.
+	IncidentResponse IncidentResponse
 	// Exceptions, when set, marks the findings it covers as excepted (StatusExcepted).
 	Exceptions Excepter
+}
+
+// DefaultMaxSecretAgeDays is max_secret_age_days when the configuration does not set it.
+const DefaultMaxSecretAgeDays = 90
+
+// SecretAgeDays is max_secret_age_days: MaxSecretAgeDays, or its default.
+func (c Config) SecretAgeDays() int {
+	if c.MaxSecretAgeDays > 0 {
+		return c.MaxSecretAgeDays
+	}
+	return DefaultMaxSecretAgeDays
+}
+
+// IncidentResponse is the configuration's incident_response block: where the EKS incident
+// response runbook is, and the dates (YYYY-MM-DD) of the last game day and penetration test.
+type IncidentResponse struct {
+	RunbookURL  string `json:"runbook_url,omitempty"`
+	LastGameDay string `json:"last_game_day,omitempty"`
+	LastPentest string `json:"last_pentest,omitempty"`
 }
 
 // IsSystemNamespace reports whether ns is in SYSTEM_NAMESPACES.

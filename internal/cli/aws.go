@@ -166,7 +166,8 @@ func newAWSCommand(streams IO) *cobra.Command {
 		Short: "Audit an EKS cluster's AWS side only: EKS, EC2, IAM, ECR, KMS, CloudTrail, GuardDuty (read-only)",
 		Long: `Audit the AWS configuration of an EKS cluster without Kubernetes access: endpoint exposure,
 control-plane logging, envelope encryption, access entries, add-ons, node groups, launch
-templates and instances, IAM roles, ECR repositories, KMS keys, CloudTrail and GuardDuty. It
+templates and instances, IAM roles, ECR repositories, KMS keys, CloudTrail and its S3 buckets,
+GuardDuty, Security Hub and AWS Config. It
 runs the checks whose source is an AWS service (aws-eks, aws-ec2, aws-iam, ...); eksguard
 cluster runs them too, together with the Kubernetes checks.
 

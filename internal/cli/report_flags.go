@@ -31,6 +31,10 @@ type reportOptions struct {
 	frameworks []string
 	noColor    bool
 	config     check.Config
+	// configFile is --config, the settings file (config_file.go); flags is the command's
+	// flag set, to tell the flags given (they win over the file) from defaults.
+	configFile string
+	flags      *pflag.FlagSet
 	// Exceptions and baselines (internal/exception, internal/baseline).
 	exceptionFiles     []string
 	noInlineExceptions bool
@@ -54,6 +58,8 @@ type reportOptions struct {
 }
 
 func (o *reportOptions) addFlags(f *pflag.FlagSet) {
+	o.flags = f
+	f.StringVar(&o.configFile, "config", "", "settings file (YAML) of the checks' configurable settings, e.g. examples/eksguard-config.yaml; flags given on the command line win over it")
 	f.StringArrayVarP(&o.outputs, "output", "o", []string{"table"}, "output format: "+strings.Join(report.Names(), ", ")+"; repeatable, FORMAT=FILE writes that format to FILE (at most one FORMAT goes to stdout)")
 	f.StringVar(&o.outputFile, "output-file", "", "write the report of a single -o FORMAT to this file instead of stdout")
 	f.StringVar(&o.policyReportAPI, "policy-report-api", report.PolicyReportWG, "API of -o policyreport and --write-reports: wgpolicyk8s (wgpolicyk8s.io/v1alpha2 PolicyReport) or openreports (openreports.io/v1alpha1 Report)")
@@ -86,6 +92,13 @@ func (o *reportOptions) complete() error {
 		return err
 	}
 	o.sinks = sinks
+	if o.configFile != "" {
+		settings, err := loadSettings(o.configFile)
+		if err != nil {
+			return usageError("--config: %v", err)
+		}
+		settings.apply(&o.config, o.flags)
+	}
 	if _, err := report.LookupPolicyReportAPI(o.policyReportAPI); err != nil {
 		return usageError("--policy-report-api: %v", err)
 	}

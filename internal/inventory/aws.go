@@ -3,6 +3,7 @@ package inventory
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	cfgtypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
 	dettypes "github.com/aws/aws-sdk-go-v2/service/detective/types"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
@@ -22,6 +24,9 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
@@ -140,6 +145,13 @@ type AWS struct {
 	// (cloudtrail:ListEventDataStores, then cloudtrail:GetEventDataStore for each: the list no
 	// longer returns their status and selectors), by ARN.
 	EventDataStores []cloudtrail.GetEventDataStoreOutput `json:"eventDataStores,omitempty"`
+	// TrailBuckets are the S3 buckets the trails deliver to (Trail.S3BucketName), each once,
+	// by name. Whether a bucket is the scanned account's is s3:ListAllMyBuckets (ListBuckets
+	// with the name as prefix); only those are read further (s3:GetBucketPolicy,
+	// GetBucketPublicAccessBlock, GetBucketAcl, GetBucketVersioning,
+	// GetBucketObjectLockConfiguration): a bucket of another account (a log-archive account)
+	// is usually not readable from this one.
+	TrailBuckets []S3Bucket `json:"trailBuckets,omitempty"`
 
 	// CloudWatch Logs: the cluster's control-plane log group /aws/eks/<cluster>/cluster
 	// (logs:DescribeLogGroups with that prefix; other groups the prefix matches are dropped).
@@ -148,6 +160,12 @@ type AWS struct {
 	// with the alarms on their metrics (cloudwatch:DescribeAlarmsForMetric).
 	MetricFilters []MetricFilter `json:"metricFilters,omitempty"`
 
+	// SecretAccess is what the cluster's audit log says about reads of Secrets over the last
+	// 7 days: a CloudWatch Logs Insights query (logs:StartQuery, logs:GetQueryResults) on the
+	// control-plane log group, counting get, list and watch on secrets by user, namespace and
+	// verb. Nil when the query was not run: audit logging off, or no log group.
+	SecretAccess *SecretAccess `json:"secretAccess,omitempty"`
+
 	// EventBridge: the rules of the region's default event bus whose event pattern names the
 	// source aws.guardduty (events:ListRules), with their targets (events:ListTargetsByRule).
 	GuardDutyRules []EventRule `json:"guardDutyRules,omitempty"`
@@ -155,6 +173,19 @@ type AWS struct {
 	// Detective: the region's behavior graphs (detective:ListGraphs) with their data source
 	// packages (detective:ListDatasourcePackages).
 	DetectiveGraphs []DetectiveGraph `json:"detectiveGraphs,omitempty"`
+
+	// Secrets are the AWS Secrets Manager secrets SecretProviderClasses and ExternalSecrets
+	// reference (secretsmanager:DescribeSecret: metadata only, never GetSecretValue), by
+	// reference; one that does not exist has Missing set.
+	Secrets []SecretsManagerSecret `json:"secrets,omitempty"`
+
+	// SecurityHub is the region's Security Hub (securityhub:DescribeHub) with its enabled
+	// standards (securityhub:GetEnabledStandards); nil when the account is not subscribed.
+	SecurityHub *SecurityHub `json:"securityHub,omitempty"`
+	// ConfigRecorders are the region's AWS Config configuration recorders
+	// (config:DescribeConfigurationRecorders) with their status
+	// (config:DescribeConfigurationRecorderStatus), by name.
+	ConfigRecorders []ConfigRecorder `json:"configRecorders,omitempty"`
 
 	// GuardDuty: the region's detectors with their features.
 	Detectors []Detector `json:"detectors,omitempty"`
@@ -252,6 +283,116 @@ type Trail struct {
 	Status                 *cloudtrail.GetTrailStatusOutput `json:"status,omitempty"`
 	EventSelectors         []cttypes.EventSelector          `json:"eventSelectors,omitempty"`
 	AdvancedEventSelectors []cttypes.AdvancedEventSelector  `json:"advancedEventSelectors,omitempty"`
+}
+
+// S3Bucket is an S3 bucket a trail delivers to. For a bucket of the scanned account
+// (SameAccount) the other fields are read; nil Policy, PublicAccessBlock or ObjectLock mean
+// the bucket has none (NoSuchBucketPolicy, NoSuchPublicAccessBlockConfiguration,
+// ObjectLockConfigurationNotFoundError).
+type S3Bucket struct {
+	Name string `json:"name"`
+	// SameAccount: ListBuckets of the scanned account lists the bucket.
+	SameAccount bool `json:"sameAccount"`
+	// Region is the bucket's region (ListBuckets .BucketRegion), when known.
+	Region            string                                  `json:"region,omitempty"`
+	Policy            json.RawMessage                         `json:"policy,omitempty"`
+	PublicAccessBlock *s3types.PublicAccessBlockConfiguration `json:"publicAccessBlock,omitempty"`
+	// Owner and Grants are the bucket's ACL (s3:GetBucketAcl).
+	Owner  *s3types.Owner  `json:"owner,omitempty"`
+	Grants []s3types.Grant `json:"grants,omitempty"`
+	// Versioning and MFADelete are s3:GetBucketVersioning ("" when never configured).
+	Versioning s3types.BucketVersioningStatus   `json:"versioning,omitempty"`
+	MFADelete  s3types.MFADeleteStatus          `json:"mfaDelete,omitempty"`
+	ObjectLock *s3types.ObjectLockConfiguration `json:"objectLock,omitempty"`
+}
+
+// ARN is the bucket's ARN (bucket ARNs name no region or account).
+func (b S3Bucket) ARN(partition string) string {
+	if partition == "" {
+		partition = "aws"
+	}
+	return "arn:" + partition + ":s3:::" + b.Name
+}
+
+// TrailBucket returns the collected bucket of this name, or nil.
+func (a *AWS) TrailBucket(name string) *S3Bucket {
+	for i := range a.TrailBuckets {
+		if a.TrailBuckets[i].Name == name {
+			return &a.TrailBuckets[i]
+		}
+	}
+	return nil
+}
+
+// SecretAccess is the result of the secret-access query: only user names, namespaces, verbs
+// and counts are kept.
+type SecretAccess struct {
+	LogGroup string    `json:"logGroup"`
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end"`
+	// Rows are the counts by user, namespace ("" for a request across all namespaces) and verb.
+	Rows []SecretAccessRow `json:"rows,omitempty"`
+	// Truncated: the query returned as many rows as its limit, so some may be missing.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// SecretAccessRow counts one user's requests of one verb on secrets of one namespace.
+type SecretAccessRow struct {
+	Username  string `json:"username"`
+	Namespace string `json:"namespace,omitempty"`
+	Verb      string `json:"verb"`
+	Count     int64  `json:"count"`
+}
+
+// AuditLogging reports whether the cluster sends its audit log to CloudWatch Logs
+// (eks:DescribeCluster .logging.clusterLogging[] enabled with type audit).
+func (a *AWS) AuditLogging() bool {
+	if a.Cluster == nil || a.Cluster.Logging == nil {
+		return false
+	}
+	for _, s := range a.Cluster.Logging.ClusterLogging {
+		if s.Enabled != nil && *s.Enabled && slices.Contains(s.Types, ekstypes.LogTypeAudit) {
+			return true
+		}
+	}
+	return false
+}
+
+// SecretsManagerSecret is a Secrets Manager secret a Kubernetes object references, with the
+// rotation metadata of secretsmanager:DescribeSecret (no value, no version IDs, no tags).
+type SecretsManagerSecret struct {
+	// Ref is the secret as referenced (a name or an ARN), Region the region it was asked in.
+	Ref    string `json:"ref"`
+	Region string `json:"region"`
+	// ReferencedBy are the objects that name it: "SecretProviderClass shop/db",
+	// "ExternalSecret shop/api".
+	ReferencedBy []string `json:"referencedBy"`
+	// Missing: DescribeSecret answered ResourceNotFoundException.
+	Missing          bool                       `json:"missing,omitempty"`
+	ARN              string                     `json:"arn,omitempty"`
+	Name             string                     `json:"name,omitempty"`
+	RotationEnabled  *bool                      `json:"rotationEnabled,omitempty"`
+	RotationRules    *smtypes.RotationRulesType `json:"rotationRules,omitempty"`
+	CreatedDate      *time.Time                 `json:"createdDate,omitempty"`
+	LastChangedDate  *time.Time                 `json:"lastChangedDate,omitempty"`
+	LastRotatedDate  *time.Time                 `json:"lastRotatedDate,omitempty"`
+	NextRotationDate *time.Time                 `json:"nextRotationDate,omitempty"`
+	DeletedDate      *time.Time                 `json:"deletedDate,omitempty"`
+	OwningService    string                     `json:"owningService,omitempty"`
+}
+
+// SecurityHub is the region's AWS Security Hub: its hub and the standards enabled on it.
+type SecurityHub struct {
+	HubArn       string                          `json:"hubArn"`
+	SubscribedAt string                          `json:"subscribedAt,omitempty"`
+	Standards    []shtypes.StandardsSubscription `json:"standards,omitempty"`
+}
+
+// ConfigRecorder is an AWS Config configuration recorder with its status (nil when the
+// status lists no recorder of that name).
+type ConfigRecorder struct {
+	Recorder cfgtypes.ConfigurationRecorder        `json:"recorder"`
+	Status   *cfgtypes.ConfigurationRecorderStatus `json:"status,omitempty"`
 }
 
 // MetricFilter is a CloudWatch Logs metric filter with the alarms on the metrics it

@@ -5,7 +5,9 @@
 //	testdata/<slug>/fail-<case>.golden.json the expected findings (ID, severity, path, line:col, message)
 //
 // A first line "# eksguard-test: include-system-namespaces, require-cpu-limit,
-// allowed-hostpath-prefixes=/a:/b" sets the check configuration for that fixture.
+// allowed-hostpath-prefixes=/a:/b" sets the check configuration for that fixture; further
+// options: exempt-namespaces=a:b, approved-registries=a:b, rbac-exempt=a|b,
+// max-secret-age-days=N, runbook-url=URL, last-game-day=YYYY-MM-DD, last-pentest=YYYY-MM-DD.
 //
 // Checks of the AWS side take recorded facts instead (see LoadFacts):
 //
@@ -25,6 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -196,6 +199,18 @@ func parseDirective(t *testing.T, fixture, directive string) check.Config {
 			cfg.RBACExempt = strings.Split(val, "|")
 		case "responder-role":
 			cfg.ResponderRole = val
+		case "max-secret-age-days":
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				t.Fatalf("%s: max-secret-age-days=%q: %v", fixture, val, err)
+			}
+			cfg.MaxSecretAgeDays = n
+		case "runbook-url":
+			cfg.IncidentResponse.RunbookURL = val
+		case "last-game-day":
+			cfg.IncidentResponse.LastGameDay = val
+		case "last-pentest":
+			cfg.IncidentResponse.LastPentest = val
 		default:
 			t.Fatalf("%s: unknown eksguard-test option %q", fixture, key)
 		}

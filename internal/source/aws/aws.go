@@ -1,5 +1,6 @@
 // Package aws fills inventory.AWS: the EKS cluster and what it runs on in its AWS account,
-// read with aws-sdk-go-v2 (EKS, EC2, IAM, ECR, KMS, CloudTrail, GuardDuty, STS). It only reads;
+// read with aws-sdk-go-v2 (EKS, EC2, IAM, ECR, KMS, CloudTrail, S3, GuardDuty, Security Hub, AWS
+// Config, Secrets Manager, CloudWatch Logs and more, STS). It only reads;
 // deploy/iam-policy.json lists exactly the actions it calls.
 //
 // Each resource is fetched once and shared by all checks: the collection runs in two waves
@@ -61,6 +62,12 @@ type Options struct {
 	// wait between them (default: the SDK's 20 s).
 	MaxAttempts int
 	MaxBackoff  time.Duration
+	// QueryTimeout bounds the wait for the Logs Insights query of EKS-DATA-012 (default
+	// DefaultQueryTimeout); QueryPoll is the time between polls of its results (default 2 s).
+	QueryTimeout time.Duration
+	QueryPoll    time.Duration
+	// Now, if set, is the collection's clock (tests); the query window ends then.
+	Now func() time.Time
 	// ECRRepositories limits ECR_REPOS to these names; nil reads all.
 	ECRRepositories []string
 	// ECRUsedOnly (--ecr-scope=used) limits ECR_REPOS to the repositories of the scanned
@@ -240,6 +247,9 @@ func (c *collector) run(ctx context.Context) error {
 	g.Go(func() { c.fileSystems(ctx) })
 	g.Go(func() { c.authorizationDetails(ctx) })
 	g.Go(func() { c.credentialReport(ctx) })
+	g.Go(func() { c.securityHub(ctx) })
+	g.Go(func() { c.configRecorders(ctx) })
+	g.Go(func() { c.secrets(ctx) })
 	g.Wait()
 	if fatal != nil {
 		return fatal
@@ -261,6 +271,7 @@ func (c *collector) run(ctx context.Context) error {
 	g.Go(func() { c.roles(ctx) })
 	g.Go(func() { c.versions(ctx) })
 	g.Go(func() { c.ecrImages(ctx) })
+	g.Go(func() { c.secretAccess(ctx) })
 	g.Wait()
 	if err := ctx.Err(); err != nil {
 		return err
@@ -335,7 +346,22 @@ func (c *collector) sortModel() {
 	if cr := a.CredentialReport; cr != nil {
 		sort.Slice(cr.Users, func(i, j int) bool { return cr.Users[i].ARN < cr.Users[j].ARN })
 	}
+	sort.Slice(a.TrailBuckets, func(i, j int) bool { return a.TrailBuckets[i].Name < a.TrailBuckets[j].Name })
+	sort.Slice(a.Secrets, func(i, j int) bool {
+		if a.Secrets[i].Ref != a.Secrets[j].Ref {
+			return a.Secrets[i].Ref < a.Secrets[j].Ref
+		}
+		return a.Secrets[i].Region < a.Secrets[j].Region
+	})
 	sort.Slice(a.Detectors, func(i, j int) bool { return a.Detectors[i].ID < a.Detectors[j].ID })
+}
+
+// now is the collection's clock.
+func (c *collector) now() time.Time {
+	if c.opts.Now != nil {
+		return c.opts.Now()
+	}
+	return time.Now()
 }
 
 // clusterARN is the cluster's ARN, from DescribeCluster or built from the target.

@@ -18,6 +18,8 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	cfgtypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
 	"github.com/aws/aws-sdk-go-v2/service/efs"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
@@ -27,6 +29,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/inspector2"
 	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -70,7 +76,7 @@ func (c *calls) actions() []string {
 
 // options are collector options for a test account.
 func options(acct *awstest.Account, cluster string, rec *calls) awssource.Options {
-	o := awssource.Options{ClusterName: cluster, Region: awstest.Region, BaseEndpoint: srv.URL,
+	o := awssource.Options{ClusterName: cluster, Region: awstest.Region, BaseEndpoint: srv.URL, QueryPoll: 10 * time.Millisecond,
 		Credentials: awstest.Credentials, APIOptions: acct.APIOptions(), MaxBackoff: 50 * time.Millisecond,
 		Kubeconfig: os.DevNull}
 	if rec != nil {
@@ -127,6 +133,18 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	if err := acct.CreateTrail(ctx, "main"); err != nil {
 		t.Fatal(err)
 	}
+	bucket := sdkaws.String("main-" + acct.ID) // CreateTrail's bucket
+	s3c := acct.Clients().S3
+	if _, err := s3c.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: bucket, PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
+		BlockPublicAcls: sdkaws.Bool(true), IgnorePublicAcls: sdkaws.Bool(true), BlockPublicPolicy: sdkaws.Bool(true), RestrictPublicBuckets: sdkaws.Bool(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bucket, VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: bucket, Policy: sdkaws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"trail","Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::` + *bucket + `/AWSLogs/*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := acct.CreateDetector(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +167,9 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 		MetricTransformations: []cwltypes.MetricTransformation{{MetricName: sdkaws.String("AnonymousRequests"), MetricNamespace: sdkaws.String("EKS/prod"), MetricValue: sdkaws.String("1")}}}); err != nil {
 		t.Fatal(err)
 	}
+	acct.SetQueryResults(1,
+		map[string]string{"user.username": "system:serviceaccount:kube-system:external-secrets", "verb": "watch", "requests": "412"},
+		map[string]string{"user.username": "alice", "objectRef.namespace": "shop", "verb": "get", "requests": "3"})
 	acct.AddAlarm(cwtypes.MetricAlarm{AlarmName: sdkaws.String("anonymous"), MetricName: sdkaws.String("AnonymousRequests"), Namespace: sdkaws.String("EKS/prod"),
 		ActionsEnabled: sdkaws.Bool(true), StateValue: cwtypes.StateValueOk})
 	if _, err := inspector2.NewFromConfig(acct.Config()).Enable(ctx, &inspector2.EnableInput{AccountIds: []string{acct.ID},
@@ -162,6 +183,22 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 	}
 	acct.AddInspectorCoverage(inspectortypes.CoveredResource{AccountId: sdkaws.String(acct.ID), ResourceId: sdkaws.String("i-0another"), ResourceType: inspectortypes.CoverageResourceTypeAwsEc2Instance})
 	acct.AddDetectiveGraph(map[string]string{"DETECTIVE_CORE": "STARTED", "EKS_AUDIT": "STARTED"})
+	if _, err := securityhub.NewFromConfig(acct.Config()).EnableSecurityHub(ctx, &securityhub.EnableSecurityHubInput{EnableDefaultStandards: sdkaws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	acct.EnableStandard("arn:aws:securityhub:" + awstest.Region + "::standards/aws-foundational-security-best-practices/v/1.0.0")
+	cfgsvc := configservice.NewFromConfig(acct.Config())
+	if _, err := cfgsvc.PutConfigurationRecorder(ctx, &configservice.PutConfigurationRecorderInput{ConfigurationRecorder: &cfgtypes.ConfigurationRecorder{
+		Name: sdkaws.String("default"), RoleARN: sdkaws.String("arn:aws:iam::" + acct.ID + ":role/config"),
+		RecordingGroup: &cfgtypes.RecordingGroup{AllSupported: true, IncludeGlobalResourceTypes: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfgsvc.PutDeliveryChannel(ctx, &configservice.PutDeliveryChannelInput{DeliveryChannel: &cfgtypes.DeliveryChannel{Name: sdkaws.String("default"), S3BucketName: sdkaws.String("config-" + acct.ID)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfgsvc.StartConfigurationRecorder(ctx, &configservice.StartConfigurationRecorderInput{ConfigurationRecorderName: sdkaws.String("default")}); err != nil {
+		t.Fatal(err)
+	}
 	events := eventbridge.NewFromConfig(acct.Config())
 	for name, pattern := range map[string]string{"guardduty-findings": `{"source":["aws.guardduty"],"detail-type":["GuardDuty Finding"]}`, "ec2-state": `{"source":["aws.ec2"]}`} {
 		if _, err := events.PutRule(ctx, &eventbridge.PutRuleInput{Name: sdkaws.String(name), EventPattern: sdkaws.String(pattern)}); err != nil {
@@ -213,6 +250,25 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 		t.Fatal(err)
 	}
 	inv := &inventory.Inventory{}
+	sm := secretsmanager.NewFromConfig(acct.Config())
+	var apiARN string
+	for _, name := range []string{"shop/db", "shop/api"} {
+		out, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: sdkaws.String(name), SecretString: sdkaws.String("not-a-real-secret")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		apiARN = *out.ARN
+	}
+	addRaw := func(apiVersion, kind, ns, name string, spec map[string]any) {
+		inv.Add(&inventory.Object{ObjectRef: inventory.ObjectRef{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name},
+			Raw: map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": map[string]any{"name": name, "namespace": ns}, "spec": spec}})
+	}
+	addRaw("secrets-store.csi.x-k8s.io/v1", "SecretProviderClass", "shop", "db", map[string]any{"provider": "aws", "parameters": map[string]any{
+		"objects": "- objectName: shop/db\n  objectType: secretsmanager\n- objectName: /shop/param\n  objectType: ssmparameter\n"}})
+	addRaw("external-secrets.io/v1", "SecretStore", "shop", "aws", map[string]any{"provider": map[string]any{"aws": map[string]any{"service": "SecretsManager", "region": awstest.Region}}})
+	addRaw("external-secrets.io/v1", "ExternalSecret", "shop", "api", map[string]any{"secretStoreRef": map[string]any{"name": "aws", "kind": "SecretStore"},
+		"data":     []any{map[string]any{"secretKey": "token", "remoteRef": map[string]any{"key": apiARN}}},
+		"dataFrom": []any{map[string]any{"extract": map[string]any{"key": "shop/gone"}}}})
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop", Annotations: map[string]string{awssource.IRSAAnnotation: irsa}}}
 	inv.Add(&inventory.Object{ObjectRef: inventory.ObjectRef{APIVersion: "v1", Kind: "ServiceAccount", Namespace: "shop", Name: "web"}, Typed: sa})
 	fs, err := efs.NewFromConfig(acct.Config()).CreateFileSystem(ctx, &efs.CreateFileSystemInput{CreationToken: sdkaws.String("shop-data"), Encrypted: sdkaws.Bool(true)})
@@ -264,6 +320,36 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("keys", len(a.Keys), 1)
 	check("trails", len(a.Trails), 1)
 	check("event data stores", len(a.EventDataStores), 1)
+	check("trail buckets", len(a.TrailBuckets), 1)
+	check("Secrets Manager secrets", len(a.Secrets), 3)
+	if sa := a.SecretAccess; sa == nil || len(sa.Rows) != 2 || sa.Rows[1] != (inventory.SecretAccessRow{Username: "alice", Namespace: "shop", Verb: "get", Count: 3}) ||
+		sa.End.Sub(sa.Start) != 7*24*time.Hour {
+		t.Errorf("secret access = %+v", sa)
+	}
+	if q := acct.Queries(); len(q) != 1 || q[0].LogGroupName != "/aws/eks/prod/cluster" || q[0].QueryString != awssource.SecretAccessQuery || q[0].EndTime-q[0].StartTime != 7*24*3600 {
+		t.Errorf("queries = %+v", q)
+	}
+	for _, sec := range a.Secrets {
+		want := sec.Ref != "shop/gone"
+		if sec.Missing == want || (want && (sec.ARN == "" || sec.LastChangedDate == nil || len(sec.ReferencedBy) != 1)) {
+			t.Errorf("secret %+v", sec)
+		}
+	}
+	if a.SecurityHub == nil || len(a.SecurityHub.Standards) != 1 || a.SecurityHub.HubArn == "" {
+		t.Errorf("Security Hub not read: %+v", a.SecurityHub)
+	}
+	check("Config recorders", len(a.ConfigRecorders), 1)
+	if len(a.ConfigRecorders) == 1 && (a.ConfigRecorders[0].Status == nil || !a.ConfigRecorders[0].Status.Recording ||
+		a.ConfigRecorders[0].Recorder.RecordingGroup == nil || !a.ConfigRecorders[0].Recorder.RecordingGroup.AllSupported) {
+		t.Errorf("Config recorder not read: %+v", a.ConfigRecorders[0])
+	}
+	if len(a.TrailBuckets) == 1 {
+		b := a.TrailBuckets[0]
+		if !b.SameAccount || b.Owner == nil || b.PublicAccessBlock == nil || !sdkaws.ToBool(b.PublicAccessBlock.BlockPublicPolicy) ||
+			b.Versioning != s3types.BucketVersioningStatusEnabled || !strings.Contains(string(b.Policy), "cloudtrail.amazonaws.com") || b.ObjectLock != nil {
+			t.Errorf("trail bucket not read: %+v", b)
+		}
+	}
 	check("log groups", len(a.LogGroups), 1)
 	check("GuardDuty rules", len(a.GuardDutyRules), 1)
 	check("metric filters", len(a.MetricFilters), 1)
@@ -379,6 +465,9 @@ func TestCollectAgainstMoto(t *testing.T) {
 	}
 	// Each resource is fetched once: no request repeats another.
 	for sig, n := range acct.Repeated() {
+		if strings.HasPrefix(sig, "logs:GetQueryResults ") {
+			continue // polled until the query completes
+		}
 		t.Errorf("request made %d times: %s", n, sig)
 	}
 	// Each resource is fetched once.
@@ -399,6 +488,10 @@ func TestCollectAgainstMoto(t *testing.T) {
 			want = 2 // per image, or per repository (ListFindings)
 		case "ecr:BatchGetImage":
 			want = 3 // per repository, and the platform manifest of shop/worker's index
+		case "secretsmanager:DescribeSecret":
+			want = 3 // one per referenced secret
+		case "logs:GetQueryResults":
+			want = 2 // polled once while running
 		}
 		if n != want {
 			t.Errorf("%s called %d times, want %d", action, n, want)

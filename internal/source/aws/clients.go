@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/detective"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -25,6 +26,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/inspector2"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
@@ -35,23 +39,27 @@ import (
 // clients are the service clients of one collection, sharing one configuration: the
 // credential chain, the adaptive retryer, the request bound and the call recorder.
 type clients struct {
-	region      string
-	eks         *eks.Client
-	ec2         *ec2.Client
-	iam         *iam.Client
-	ecr         *ecr.Client
-	kms         *kms.Client
-	cloudtrail  *cloudtrail.Client
-	guardduty   *guardduty.Client
-	logs        *cloudwatchlogs.Client
-	cloudwatch  *cloudwatch.Client
-	events      *eventbridge.Client
-	detective   *detective.Client
-	efs         *efs.Client
-	inspector   *inspector2.Client
-	ssm         *ssm.Client
-	autoscaling *autoscaling.Client
-	sts         *sts.Client
+	region         string
+	eks            *eks.Client
+	ec2            *ec2.Client
+	iam            *iam.Client
+	ecr            *ecr.Client
+	kms            *kms.Client
+	cloudtrail     *cloudtrail.Client
+	guardduty      *guardduty.Client
+	logs           *cloudwatchlogs.Client
+	cloudwatch     *cloudwatch.Client
+	events         *eventbridge.Client
+	detective      *detective.Client
+	efs            *efs.Client
+	inspector      *inspector2.Client
+	ssm            *ssm.Client
+	autoscaling    *autoscaling.Client
+	sts            *sts.Client
+	s3             *s3.Client
+	securityhub    *securityhub.Client
+	config         *configservice.Client
+	secretsmanager *secretsmanager.Client
 }
 
 func newCollector(ctx context.Context, opts Options) (*collector, error) {
@@ -119,13 +127,26 @@ func newCollector(ctx context.Context, opts Options) (*collector, error) {
 		ssm:         ssm.NewFromConfig(cfg),
 		autoscaling: autoscaling.NewFromConfig(cfg),
 		sts:         sts.NewFromConfig(cfg),
+		// moto (tests, BaseEndpoint) serves S3 only path-style.
+		s3:             s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = opts.BaseEndpoint != "" }),
+		securityhub:    securityhub.NewFromConfig(cfg),
+		config:         configservice.NewFromConfig(cfg),
+		secretsmanager: secretsmanager.NewFromConfig(cfg),
 	}
 	return c, nil
 }
 
+// s3Actions are the S3 operations whose IAM action has another name.
+var s3Actions = map[string]string{
+	"ListBuckets":                "ListAllMyBuckets",
+	"GetPublicAccessBlock":       "GetBucketPublicAccessBlock",
+	"GetObjectLockConfiguration": "GetBucketObjectLockConfiguration",
+}
+
 // Action is the IAM action of an SDK operation: the service's ID lower-cased, a colon and
 // the operation name ("EKS", "DescribeCluster" -> "eks:DescribeCluster"). CloudWatch Logs'
-// IAM prefix is "logs", EventBridge's "events", EFS's "elasticfilesystem".
+// IAM prefix is "logs", EventBridge's "events", EFS's "elasticfilesystem", AWS Config's
+// "config"; some S3 operations have IAM actions of other names (s3Actions).
 func Action(serviceID, operation string) string {
 	switch serviceID {
 	case "CloudWatch Logs":
@@ -134,6 +155,12 @@ func Action(serviceID, operation string) string {
 		return "events:" + operation
 	case "EFS":
 		return "elasticfilesystem:" + operation
+	case "Config Service":
+		return "config:" + operation
+	case "S3":
+		if a, ok := s3Actions[operation]; ok {
+			return "s3:" + a
+		}
 	}
 	return strings.ToLower(strings.ReplaceAll(serviceID, " ", "")) + ":" + operation
 }

@@ -55,6 +55,7 @@ func (c *collector) trails(ctx context.Context) {
 	}
 	g.Wait()
 	c.add(func(a *inventory.AWS) { a.Trails = trails })
+	c.trailBuckets(ctx, trails)
 }
 
 // eventDataStores reads the region's CloudTrail Lake event data stores: the list gives only

@@ -142,6 +142,9 @@ type k8sFacts struct {
 	// nodeArch is the CPU architecture most Nodes run (status.nodeInfo.architecture, else the
 	// kubernetes.io/arch label); "" when no Node is known.
 	nodeArch string
+	// secretRefs are the Secrets Manager secrets SecretProviderClasses and ExternalSecrets
+	// reference (secretRefs).
+	secretRefs []secretRef
 }
 
 func kubeFacts(inv *inventory.Inventory) k8sFacts {
@@ -214,6 +217,7 @@ func kubeFacts(inv *inventory.Inventory) k8sFacts {
 	sort.Strings(f.efsFileSystems)
 	f.images = containerImages(inv)
 	f.nodeArch = nodeArchitecture(inv)
+	f.secretRefs = secretRefs(inv)
 	return f
 }
 

@@ -12,7 +12,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -174,5 +176,24 @@ func TestTransient(t *testing.T) {
 		if got := transient(tc.err); got != tc.want {
 			t.Errorf("transient(%v) = %v, want %v", tc.err, got, tc.want)
 		}
+	}
+}
+
+// TestSecretKeepsDataWriteTimes: a Secret keeps the managedFields entries that wrote its data
+// (manager, operation, time) for EKS-DATA-011, without their field sets, which name the keys.
+func TestSecretKeepsDataWriteTimes(t *testing.T) {
+	c := &collector{cluster: "test"}
+	at := metav1.NewTime(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
+	m := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "shop", ManagedFields: []metav1.ManagedFieldsEntry{
+		{Manager: "kubectl-create", Operation: metav1.ManagedFieldsOperationUpdate, Time: &at, FieldsType: "FieldsV1",
+			FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:data":{".":{},"f:password":{}},"f:type":{}}`)}},
+		{Manager: "kubectl-label", Operation: metav1.ManagedFieldsOperationUpdate, Time: &at, FieldsType: "FieldsV1",
+			FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:metadata":{"f:labels":{"f:team":{}}}}`)}},
+	}}}
+	obj := c.secretObject(target{gk: schema.GroupKind{Kind: "Secret"}}, m, corev1.SecretTypeOpaque)
+	s := obj.Typed.(*corev1.Secret)
+	if len(s.ManagedFields) != 1 || s.ManagedFields[0].Manager != "kubectl-create" || !s.ManagedFields[0].Time.Equal(&at) ||
+		s.ManagedFields[0].FieldsV1 != nil || strings.Contains(fmt.Sprintf("%#v", s), "password") {
+		t.Errorf("managedFields = %#v", s.ManagedFields)
 	}
 }

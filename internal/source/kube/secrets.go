@@ -24,8 +24,8 @@ var knownSecretTypes = []corev1.SecretType{
 // API server sends names, labels, annotations and owners, never data. One list per known
 // type, whose type is then known from the selector, and one for every other type (type!=...
 // each known one), whose type stays empty: unknown. The last-applied annotation, which would
-// hold a Secret's data when kubectl apply created it, and managedFields are dropped as each
-// page arrives.
+// hold a Secret's data when kubectl apply created it, is dropped as each page arrives, and
+// managedFields are cut to dataWrites.
 func (c *collector) listSecrets(ctx context.Context, t target, ns string, r *result) error {
 	res := c.meta.Resource(t.gvr).Namespace(ns)
 	type typedList struct {
@@ -65,11 +65,30 @@ func (c *collector) secretObject(t target, m *metav1.PartialObjectMetadata, typ 
 	_, applied := m.Annotations[lastApplied]
 	by := managedBy(m.Labels[managedByLabel], applied, m.ManagedFields)
 	delete(m.Annotations, lastApplied)
-	m.ManagedFields = nil
+	m.ManagedFields = dataWrites(m.ManagedFields)
 	s := &corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: m.ObjectMeta, Type: typ}
 	return &inventory.Object{
 		ObjectRef: inventory.ObjectRef{APIVersion: "v1", Kind: "Secret", Namespace: m.Namespace, Name: m.Name, UID: string(m.UID)},
 		Typed:     s,
 		Origin:    inventory.Origin{Item: -1, Live: &inventory.LiveRef{Cluster: c.cluster, ResourceVersion: m.ResourceVersion, ManagedBy: by}},
 	}
+}
+
+// dataWrites keeps the managedFields entries of a Secret that own data or stringData, with
+// their manager, operation and time but not their field sets (which name the data keys):
+// EKS-DATA-011 dates a Secret's last data change by them.
+func dataWrites(entries []metav1.ManagedFieldsEntry) []metav1.ManagedFieldsEntry {
+	var out []metav1.ManagedFieldsEntry
+	for _, e := range entries {
+		if e.FieldsV1 == nil {
+			continue
+		}
+		raw := string(e.FieldsV1.Raw)
+		if strings.Contains(raw, `"f:data"`) || strings.Contains(raw, `"f:stringData"`) {
+			e.FieldsV1 = nil
+			e.FieldsType = ""
+			out = append(out, e)
+		}
+	}
+	return out
 }

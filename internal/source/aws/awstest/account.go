@@ -55,6 +55,13 @@ type Account struct {
 	inspectorFindings []inspectortypes.Finding
 	blobs             map[string][]byte
 	referrers         map[string][]ecrtypes.ImageReferrer
+	// queries, insightsRows and insightsRunning are the Logs Insights queries started and
+	// what they answer (insights.go).
+	queries         []InsightsQuery
+	insightsRows    []map[string]string
+	insightsRunning int
+	// standards are the Security Hub standards GetEnabledStandards answers (securityhub.go).
+	standards []string
 	// managedInstances are what SSM DescribeInstanceInformation answers (ssm.go).
 	managedInstances []ssmtypes.InstanceInformation
 
@@ -108,8 +115,16 @@ func (a *Account) APIOptions() []func(*middleware.Stack) error {
 	}
 }
 
+// s3Actions are the S3 operations whose IAM action has another name.
+var s3Actions = map[string]string{
+	"ListBuckets":                "ListAllMyBuckets",
+	"GetPublicAccessBlock":       "GetBucketPublicAccessBlock",
+	"GetObjectLockConfiguration": "GetBucketObjectLockConfiguration",
+}
+
 // Action is the IAM action of an operation ("EKS", "DescribeCluster" -> "eks:DescribeCluster";
-// CloudWatch Logs' prefix is "logs", EventBridge's "events", EFS's "elasticfilesystem").
+// CloudWatch Logs' prefix is "logs", EventBridge's "events", EFS's "elasticfilesystem",
+// AWS Config's "config"; some S3 operations have IAM actions of other names, s3Actions).
 func Action(serviceID, operation string) string {
 	switch serviceID {
 	case "CloudWatch Logs":
@@ -118,6 +133,12 @@ func Action(serviceID, operation string) string {
 		return "events:" + operation
 	case "EFS":
 		return "elasticfilesystem:" + operation
+	case "Config Service":
+		return "config:" + operation
+	case "S3":
+		if a, ok := s3Actions[operation]; ok {
+			return "s3:" + a
+		}
 	}
 	out := make([]byte, 0, len(serviceID)+len(operation)+1)
 	for i := 0; i < len(serviceID); i++ {

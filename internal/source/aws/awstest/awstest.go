@@ -242,6 +242,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(action, "ssm:") && acct.serveSSM(w, r, action) {
 			return
 		}
+		if strings.HasPrefix(action, "securityhub:") && acct.serveSecurityHub(w, r, action) {
+			return
+		}
+		if strings.HasPrefix(action, "logs:") && acct.serveInsights(w, r, action) {
+			return
+		}
 	}
 	s.proxy.ServeHTTP(w, r)
 }
@@ -280,7 +286,15 @@ func writeError(w http.ResponseWriter, action, code, msg string) {
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(status)
 		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>eksguard-test</RequestId></ErrorResponse>`, code, xmlEscape(msg))
-	case "ecr", "kms", "cloudtrail":
+	case "s3":
+		status := http.StatusForbidden
+		if code == "SlowDown" {
+			status = http.StatusServiceUnavailable
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>eksguard-test</RequestId></Error>`, code, xmlEscape(msg))
+	case "ecr", "kms", "cloudtrail", "config", "secretsmanager", "logs":
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, `{"__type":%q,"message":%q}`, code, msg)
@@ -309,6 +323,8 @@ func throttleCode(action string) string {
 		return "Throttling"
 	case "ecr", "kms", "cloudtrail":
 		return "ThrottlingException"
+	case "s3":
+		return "SlowDown"
 	}
 	return "TooManyRequestsException"
 }
@@ -318,7 +334,7 @@ func deniedCode(action string) string {
 	switch service, _, _ := strings.Cut(action, ":"); service {
 	case "ec2":
 		return "UnauthorizedOperation"
-	case "iam", "sts", "autoscaling":
+	case "iam", "sts", "autoscaling", "s3":
 		return "AccessDenied"
 	}
 	return "AccessDeniedException"

@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"sigs.k8s.io/yaml"
+
+	"github.com/eksguard/eksguard/internal/check"
+)
+
+// settingsFile is the --config file: the catalogue's configurable settings (check.Config),
+// under the catalogue's names. Every key is optional; an unknown key is an error naming it,
+// so a misspelt setting cannot be silently ignored. See examples/eksguard-config.yaml.
+type settingsFile struct {
+	ExemptNamespaces        []string                `json:"exempt_namespaces"`
+	IncludeSystemNamespaces *bool                   `json:"include_system_namespaces"`
+	RequireCPULimit         *bool                   `json:"require_cpu_limit"`
+	AllowedHostPathPrefixes []string                `json:"allowed_hostpath_prefixes"`
+	ApprovedRegistries      []string                `json:"approved_registries"`
+	RBACExempt              []string                `json:"rbac_exempt"`
+	MaxSecretAgeDays        *int                    `json:"max_secret_age_days"`
+	IncidentResponse        *check.IncidentResponse `json:"incident_response"`
+}
+
+// settingsFlags are the flags that set the same thing as a key of the file; a flag given on
+// the command line wins over the file.
+var settingsFlags = map[string]string{
+	"exempt_namespaces":         "exempt-namespaces",
+	"include_system_namespaces": "include-system-namespaces",
+	"require_cpu_limit":         "require-cpu-limit",
+	"allowed_hostpath_prefixes": "allowed-hostpath-prefixes",
+	"approved_registries":       "approved-registries",
+	"rbac_exempt":               "rbac-exempt",
+}
+
+// settingsDate is the layout of the file's dates.
+const settingsDate = "2006-01-02"
+
+// loadSettings reads a --config file.
+func loadSettings(path string) (*settingsFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var s settingsFile
+	if err := yaml.UnmarshalStrict(data, &s); err != nil {
+		msg := err.Error()
+		// sigs.k8s.io/yaml wraps encoding/json's message ("json: unknown field \"x\"") twice.
+		if i := strings.LastIndex(msg, "json: "); i >= 0 {
+			msg = msg[i+len("json: "):]
+		}
+		msg = strings.Replace(msg, "unknown field", "unknown key", 1)
+		return nil, fmt.Errorf("%s: %s", path, msg)
+	}
+	if s.MaxSecretAgeDays != nil && *s.MaxSecretAgeDays <= 0 {
+		return nil, fmt.Errorf("%s: max_secret_age_days must be a positive number of days, not %d", path, *s.MaxSecretAgeDays)
+	}
+	if ir := s.IncidentResponse; ir != nil {
+		for key, v := range map[string]string{"last_game_day": ir.LastGameDay, "last_pentest": ir.LastPentest} {
+			if v == "" {
+				continue
+			}
+			if _, err := time.Parse(settingsDate, v); err != nil {
+				return nil, fmt.Errorf("%s: incident_response.%s: %q is not a date (YYYY-MM-DD)", path, key, v)
+			}
+		}
+	}
+	return &s, nil
+}
+
+// apply sets cfg from the file, except what a flag given on the command line already set.
+func (s *settingsFile) apply(cfg *check.Config, flags *pflag.FlagSet) {
+	given := func(key string) bool {
+		name, ok := settingsFlags[key]
+		return ok && flags != nil && flags.Changed(name)
+	}
+	if s.ExemptNamespaces != nil && !given("exempt_namespaces") {
+		cfg.ExemptNamespaces = s.ExemptNamespaces
+	}
+	if s.IncludeSystemNamespaces != nil && !given("include_system_namespaces") {
+		cfg.IncludeSystemNamespaces = *s.IncludeSystemNamespaces
+	}
+	if s.RequireCPULimit != nil && !given("require_cpu_limit") {
+		cfg.RequireCPULimit = *s.RequireCPULimit
+	}
+	if s.AllowedHostPathPrefixes != nil && !given("allowed_hostpath_prefixes") {
+		cfg.AllowedHostPathPrefixes = s.AllowedHostPathPrefixes
+	}
+	if s.ApprovedRegistries != nil && !given("approved_registries") {
+		cfg.ApprovedRegistries = s.ApprovedRegistries
+	}
+	if s.RBACExempt != nil && !given("rbac_exempt") {
+		cfg.RBACExempt = s.RBACExempt
+	}
+	if s.MaxSecretAgeDays != nil {
+		cfg.MaxSecretAgeDays = *s.MaxSecretAgeDays
+	}
+	if s.IncidentResponse != nil {
+		cfg.IncidentResponse = *s.IncidentResponse
+	}
+}
