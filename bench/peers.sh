@@ -49,7 +49,7 @@ if [ ! -x /usr/bin/time ] || ! /usr/bin/time -f "%e %M" true 2>/dev/null; then
 	exit 2
 fi
 mkdir -p "$DIR" "$OUT/bin"
-CGO_ENABLED=0 go build -trimpath -o "$BIN" ./cmd/eksguard # built as released (README, Install)
+CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$BIN" ./cmd/eksguard # built as released (README, Install)
 go build -o "$OUT/peercount" ./bench/peercount
 
 if [ ! -x "$OUT/bin/kube-score" ]; then

@@ -24,7 +24,7 @@ if [ ! -d cmd/eksguard ] || [ -z "$(ls cmd/eksguard/*.go 2>/dev/null)" ]; then
 	exit 2
 fi
 mkdir -p "$OUT"
-CGO_ENABLED=0 go build -trimpath -o "$BIN" ./cmd/eksguard # built as released (README, Install)
+CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$BIN" ./cmd/eksguard # built as released (README, Install)
 
 if ! grep -qs "corpus: $DOCS documents," "$CORPUS/.eksguard-corpus" || grep -qs "single=true" "$CORPUS/.eksguard-corpus"; then
 	echo "generating $DOCS documents into $CORPUS" >&2
