@@ -18,7 +18,7 @@ func tuneGC(paths []string) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	const baseLimit = 96 << 20
+	const baseLimit = 72 << 20
 	debug.SetGCPercent(400)
 	debug.SetMemoryLimit(baseLimit + 10*inputBytes(paths))
 }
