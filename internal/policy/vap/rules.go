@@ -1,0 +1,127 @@
+package vap
+
+import "strings"
+
+// A rule is the CEL form of one check. Violations is a CEL expression of type list(string)
+// naming what fails the check (empty when the object passes); it reads the policy's
+// variables:
+//
+//	variables.spec               the pod spec, wherever the kind keeps it
+//	variables.meta               the pod metadata (of the pod or its template)
+//	variables.containers         ALL_CONTAINERS: init, regular and ephemeral
+//	variables.regularContainers  init and regular containers
+//	variables.windows            spec.os.name is windows
+//	variables.userNamespace      spec.hostUsers is explicitly false (USER_NS_POD)
+//
+// Every field is read with optional selection (?.) and a default, because objects reach
+// admission as the client wrote them: unset fields are absent, not zero.
+type rule struct {
+	violations string
+}
+
+// quoted renders Go strings as a CEL list literal.
+func quoted(items ...string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = "'" + s + "'"
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// containersWhere is the violation list of containers matching cond (over c), each named
+// and described by what (a CEL string expression over c).
+func containersWhere(list, cond, what string) string {
+	return "variables." + list + ".filter(c, " + cond + `).map(c, 'container "' + string(c.name) + '" ' + ` + what + ")"
+}
+
+// when yields [msg] when cond holds, else [].
+func when(cond, msg string) string { return "(" + cond + " ? [" + msg + "] : [])" }
+
+// unless empties a violation list when cond holds (a pod the check does not apply to).
+func unless(cond, violations string) string { return "(" + cond + " ? [] : " + violations + ")" }
+
+// PSA's allowed sets, as of pod-security-admission v0.36 (the version eksguard runs).
+var (
+	baselineCapabilities = quoted("AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+		"NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT")
+	safeSysctls = quoted("kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies",
+		"net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.ip_local_reserved_ports",
+		"net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+		"net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem")
+	seLinuxTypes        = quoted("", "container_t", "container_init_t", "container_kvm_t", "container_engine_t")
+	restrictedVolumes   = quoted("configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret")
+	validSeccompTypes   = quoted("RuntimeDefault", "Localhost")
+	validAppArmorTypes  = quoted("RuntimeDefault", "Localhost")
+	appArmorAnnotPrefix = "container.apparmor.security.beta.kubernetes.io/"
+)
+
+// seLinuxBad is true when seLinuxOptions o sets a user, a role or a type PSA does not allow.
+func seLinuxBad(o string) string {
+	return "(" + o + ".?user.orValue('') != '' || " + o + ".?role.orValue('') != '' || !(" + o + ".?type.orValue('') in " + seLinuxTypes + "))"
+}
+
+// probeHosts is true when container c has a probe or lifecycle handler with a host set.
+const probeHosts = `['livenessProbe', 'readinessProbe', 'startupProbe'].exists(p, p in c && ` +
+	`(c[p].?httpGet.?host.orValue('') != '' || c[p].?tcpSocket.?host.orValue('') != '')) || ` +
+	`['postStart', 'preStop'].exists(h, h in c.?lifecycle.orValue({}) && ` +
+	`(c.lifecycle[h].?httpGet.?host.orValue('') != '' || c.lifecycle[h].?tcpSocket.?host.orValue('') != ''))`
+
+// procMountNotDefault lists containers whose procMount is set and is not Default.
+var procMountNotDefault = containersWhere("containers", "c.?securityContext.?procMount.orValue('Default') != 'Default'",
+	"'sets procMount ' + string(c.securityContext.procMount)")
+
+// rules maps check IDs to their CEL form. Each follows the check's own logic in
+// internal/checks (for the PSS checks, pod-security-admission's newest version of the
+// control), and the parity test holds it to the check's fixtures on a real API server.
+var rules = map[string]rule{
+	"EKS-POD-001": {violations: containersWhere("containers", "c.?securityContext.?privileged.orValue(false) == true", "'runs privileged'")},
+	"EKS-POD-002": {violations: when("variables.spec.?hostPID.orValue(false) == true", "'pod shares the host PID namespace (hostPID: true)'")},
+	"EKS-POD-003": {violations: when("variables.spec.?hostIPC.orValue(false) == true", "'pod shares the host IPC namespace (hostIPC: true)'")},
+	"EKS-POD-004": {violations: when("variables.spec.?hostNetwork.orValue(false) == true", "'pod uses the host network namespace (hostNetwork: true)'")},
+	"EKS-POD-005": {violations: containersWhere("containers",
+		"c.?securityContext.?capabilities.?add.orValue([]).exists(a, !(a in "+baselineCapabilities+"))",
+		"'adds non-default capabilities ' + c.securityContext.capabilities.add.filter(a, !(a in "+baselineCapabilities+")).map(a, string(a)).join(', ')")},
+	"EKS-POD-006": {violations: "variables.spec.?volumes.orValue([]).filter(v, has(v.hostPath)).map(v, 'volume \"' + string(v.name) + '\" is a hostPath volume')"},
+	"EKS-POD-007": {violations: containersWhere("containers", "c.?ports.orValue([]).exists(p, p.?hostPort.orValue(0) != 0)", "'uses a host port'")},
+	"EKS-POD-008": {violations: when("variables.spec.?securityContext.?appArmorProfile.hasValue() && !(variables.spec.securityContext.appArmorProfile.?type.orValue('') in "+validAppArmorTypes+")",
+		"'pod sets AppArmor profile type ' + string(variables.spec.securityContext.appArmorProfile.?type.orValue(''))") + " + " +
+		containersWhere("containers", "c.?securityContext.?appArmorProfile.hasValue() && !(c.securityContext.appArmorProfile.?type.orValue('') in "+validAppArmorTypes+")",
+			"'sets AppArmor profile type ' + string(c.securityContext.appArmorProfile.?type.orValue(''))") + " + " +
+		"variables.meta.?annotations.orValue({}).filter(k, k.startsWith('" + appArmorAnnotPrefix + "') && " +
+		"!(variables.meta.annotations[k] == '' || variables.meta.annotations[k] == 'runtime/default' || variables.meta.annotations[k].startsWith('localhost/')))" +
+		".map(k, 'annotation ' + k + ' sets AppArmor profile ' + variables.meta.annotations[k])"},
+	"EKS-POD-009": {violations: when("variables.spec.?securityContext.?seLinuxOptions.hasValue() && "+seLinuxBad("variables.spec.securityContext.seLinuxOptions"),
+		"'pod sets forbidden seLinuxOptions'") + " + " +
+		containersWhere("containers", "c.?securityContext.?seLinuxOptions.hasValue() && "+seLinuxBad("c.securityContext.seLinuxOptions"), "'sets forbidden seLinuxOptions'")},
+	"EKS-POD-010": {violations: unless("variables.userNamespace", procMountNotDefault)},
+	"EKS-POD-011": {violations: when("variables.spec.?securityContext.?seccompProfile.hasValue() && !(variables.spec.securityContext.seccompProfile.?type.orValue('') in "+validSeccompTypes+")",
+		"'pod sets seccompProfile type ' + string(variables.spec.securityContext.seccompProfile.?type.orValue(''))") + " + " +
+		containersWhere("containers", "c.?securityContext.?seccompProfile.hasValue() && !(c.securityContext.seccompProfile.?type.orValue('') in "+validSeccompTypes+")",
+			"'sets seccompProfile type ' + string(c.securityContext.seccompProfile.?type.orValue(''))")},
+	"EKS-POD-012": {violations: "variables.spec.?securityContext.?sysctls.orValue([]).filter(s, !(s.name in " + safeSysctls + ")).map(s, 'pod sets unsafe sysctl ' + string(s.name))"},
+	"EKS-POD-013": {violations: when("variables.spec.?securityContext.?windowsOptions.?hostProcess.orValue(false) == true", "'pod sets windowsOptions.hostProcess true'") + " + " +
+		containersWhere("containers", "c.?securityContext.?windowsOptions.?hostProcess.orValue(false) == true", "'sets windowsOptions.hostProcess true'")},
+	"EKS-POD-014": {violations: containersWhere("containers", probeHosts, "'has a probe or lifecycle handler that targets another host'")},
+	"EKS-POD-015": {violations: "variables.spec.?volumes.orValue([]).filter(v, !v.all(k, k == 'name') && !" + restrictedVolumes + ".exists(k, k in v))" +
+		".map(v, 'volume \"' + string(v.name) + '\" uses a restricted volume type')"},
+	"EKS-POD-016": {violations: unless("variables.windows", containersWhere("containers",
+		"c.?securityContext.?allowPrivilegeEscalation.orValue(true) != false", "'does not set allowPrivilegeEscalation false'"))},
+	"EKS-POD-017": {violations: unless("variables.userNamespace",
+		when("variables.spec.?securityContext.?runAsNonRoot.orValue(true) == false", "'pod sets runAsNonRoot false'")+" + "+
+			containersWhere("containers", "c.?securityContext.?runAsNonRoot.orValue(variables.spec.?securityContext.?runAsNonRoot.orValue(false)) != true",
+				"'does not run with runAsNonRoot true'"))},
+	"EKS-POD-018": {violations: unless("variables.userNamespace",
+		when("variables.spec.?securityContext.?runAsUser.orValue(1) == 0", "'pod sets runAsUser 0'")+" + "+
+			containersWhere("containers", "c.?securityContext.?runAsUser.orValue(1) == 0", "'sets runAsUser 0'"))},
+	"EKS-POD-019": {violations: unless("variables.windows",
+		when("variables.spec.?securityContext.?seccompProfile.hasValue() && !(variables.spec.securityContext.seccompProfile.?type.orValue('') in "+validSeccompTypes+")",
+			"'pod sets seccompProfile type ' + string(variables.spec.securityContext.seccompProfile.?type.orValue(''))")+" + "+
+			containersWhere("containers",
+				"c.?securityContext.?seccompProfile.hasValue() ? !(c.securityContext.seccompProfile.?type.orValue('') in "+validSeccompTypes+") : "+
+					"!(variables.spec.?securityContext.?seccompProfile.?type.orValue('') in "+validSeccompTypes+")",
+				"'does not set seccompProfile type RuntimeDefault or Localhost'"))},
+	"EKS-POD-020": {violations: unless("variables.windows", containersWhere("containers",
+		"!('ALL' in c.?securityContext.?capabilities.?drop.orValue([])) || c.?securityContext.?capabilities.?add.orValue([]).exists(a, a != 'NET_BIND_SERVICE')",
+		"'must drop ALL capabilities and add only NET_BIND_SERVICE'"))},
+	"EKS-POD-021": {violations: "(variables.userNamespace ? " + procMountNotDefault + " : [])"},
+}
