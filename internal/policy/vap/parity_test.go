@@ -458,3 +458,22 @@ func scan(t *testing.T, c *check.Check, f string, cfg check.Config) map[string][
 	}
 	return out
 }
+
+// TestDocs: docs/admission-policies.md lists what the export does.
+func TestDocs(t *testing.T) {
+	root, err := kubetest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(root, "docs", "admission-policies.md")
+	want := vap.Markdown(check.MustAll())
+	if checktest.Updating() {
+		if err := os.WriteFile(path, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("docs/admission-policies.md is stale; regenerate with EKSGUARD_UPDATE_GOLDEN=1 go test ./internal/policy/vap -run TestDocs")
+	}
+}

@@ -259,3 +259,34 @@ func UnsupportedIDs() map[string]bool {
 	}
 	return m
 }
+
+// Markdown renders docs/admission-policies.md: the exported checks and the object-local
+// checks left out, with the reason.
+func Markdown(checks []*check.Check) []byte {
+	var b bytes.Buffer
+	b.WriteString("# Admission policies: `eksguard policy export --format vap`\n\n")
+	b.WriteString("<!-- Generated from internal/policy/vap; a test fails when this file is stale. " +
+		"Regenerate with EKSGUARD_UPDATE_GOLDEN=1 go test ./internal/policy/vap -run TestDocs. -->\n\n")
+	b.WriteString("Each exported check is one ValidatingAdmissionPolicy and one binding named `eksguard-<slug>`. " +
+		"The parity test submits the check's fixtures to a real kube-apiserver with the policies installed " +
+		"and requires the policy to deny exactly the workloads `eksguard scan` fails.\n\n")
+	b.WriteString("## Exported\n\n| ID | Slug | Title | System namespaces |\n|---|---|---|---|\n")
+	for _, c := range Exported(checks) {
+		ns := "bound everywhere"
+		switch c.SystemNamespaces {
+		case check.ExemptSystemNamespaces:
+			ns = "exempt (left out of the binding)"
+		case check.SkipSystemNamespaces:
+			ns = "left out unless --include-system-namespaces"
+		}
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", c.ID, c.Slug, c.Title, ns)
+	}
+	b.WriteString("\n## Not exported\n\n| ID | Slug | Why |\n|---|---|---|\n")
+	for _, u := range UnsupportedChecks(checks) {
+		fmt.Fprintf(&b, "| %s | `%s` | %s |\n", u.Check.ID, u.Check.Slug, u.Reason)
+	}
+	b.WriteString("\nChecks that read several objects (RBAC, NetworkPolicies across a namespace, ServiceAccounts " +
+		"used by workloads) or AWS data are not object-local and are never exported: an admission policy sees " +
+		"one object at a time.\n")
+	return b.Bytes()
+}
