@@ -286,11 +286,29 @@ func (a *admission) withEphemeral(ctx context.Context, res dynamic.ResourceInter
 }
 
 // install creates the export's policies and bindings and waits until they are enforced.
-func install(t *testing.T, ctx context.Context, opts vap.Options) {
+// bindingName names the binding of check c for scan configuration variant i (0 is the
+// default configuration, bound under the export's own name).
+func bindingName(c *check.Check, i int) string {
+	if i == 0 {
+		return vap.PolicyName(c)
+	}
+	return fmt.Sprintf("%s-v%d", vap.PolicyName(c), i)
+}
+
+// install creates the export's policies, and bindings for each of variants (namespace
+// options of the scan configurations the fixtures use), and waits until they are enforced.
+func install(t *testing.T, ctx context.Context, variants []vap.Options) {
 	t.Helper()
-	objs, err := vap.Objects(check.MustAll(), opts)
+	objs, err := vap.Objects(check.MustAll(), variants[0])
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i, opts := range variants[1:] {
+		for _, c := range vap.Exported(check.MustAll()) {
+			b := vap.Binding(c, opts)
+			b.Name = bindingName(c, i+1)
+			objs = append(objs, b)
+		}
 	}
 	api := env.Client.AdmissionregistrationV1()
 	for _, o := range objs {
@@ -351,11 +369,34 @@ var neverFailsWhenAdmissible = map[string]bool{"EKS-POD-010": true}
 // deny) and requires the check's policy to warn exactly when eksguard scan fails the check.
 func TestParity(t *testing.T) {
 	ctx := context.Background()
-	install(t, ctx, vap.Options{Action: admissionv1.Warn})
 	root, err := kubetest.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Fixtures may set a scan configuration: those that set only namespace options are
+	// judged by bindings made with the same options; others are skipped.
+	variants := []vap.Options{{Action: admissionv1.Warn}}
+	variantOf := func(cfg check.Config) (int, bool) {
+		ns := check.Config{ExemptNamespaces: cfg.ExemptNamespaces, IncludeSystemNamespaces: cfg.IncludeSystemNamespaces}
+		if !reflect.DeepEqual(ns, cfg) {
+			return 0, false
+		}
+		opts := vap.Options{Action: admissionv1.Warn, ExemptNamespaces: cfg.ExemptNamespaces, IncludeSystemNamespaces: cfg.IncludeSystemNamespaces}
+		for i, v := range variants {
+			if reflect.DeepEqual(v, opts) {
+				return i, true
+			}
+		}
+		variants = append(variants, opts)
+		return len(variants) - 1, true
+	}
+	for _, c := range vap.Exported(check.MustAll()) {
+		fixtures, _ := filepath.Glob(filepath.Join(root, "internal", "checks", "*", "testdata", c.Slug, "*.yaml"))
+		for _, f := range fixtures {
+			variantOf(checktest.ConfigFor(t, f))
+		}
+	}
+	install(t, ctx, variants)
 	a := newAdmission(t)
 	var compared, failing, skipped, inadmissible int
 	for _, c := range vap.Exported(check.MustAll()) {
@@ -375,10 +416,13 @@ func TestParity(t *testing.T) {
 					name = "vap-" + name
 				}
 				t.Run(name, func(t *testing.T) {
-					if cfg := checktest.ConfigFor(t, f); !reflect.DeepEqual(cfg, check.Config{}) {
+					cfg := checktest.ConfigFor(t, f)
+					variant, ok := variantOf(cfg)
+					if !ok {
 						skipped++
-						t.Skipf("fixture sets a scan configuration (%+v) the default export does not take", cfg)
+						t.Skipf("fixture sets a scan configuration (%+v) the export does not take", cfg)
 					}
+					binding := "with binding '" + bindingName(c, variant) + "'"
 					docs, err := readDocs(f)
 					if err != nil {
 						t.Fatal(err)
@@ -392,12 +436,12 @@ func TestParity(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					scanFails := scan(t, c, normalized, checktest.ConfigFor(t, f))
+					scanFails := scan(t, c, normalized, cfg)
 					// Compare per workload: the set the scan fails must be the set the policy denies.
 					denied := map[string][]string{}
 					for obj, ws := range got {
 						for _, w := range ws {
-							if strings.Contains(w, "'"+vap.PolicyName(c)+"'") {
+							if strings.Contains(w, "'"+vap.PolicyName(c)+"'") && strings.Contains(w, binding) {
 								denied[obj] = append(denied[obj], w)
 							}
 						}

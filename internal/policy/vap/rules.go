@@ -124,4 +124,16 @@ var rules = map[string]rule{
 		"!('ALL' in c.?securityContext.?capabilities.?drop.orValue([])) || c.?securityContext.?capabilities.?add.orValue([]).exists(a, a != 'NET_BIND_SERVICE')",
 		"'must drop ALL capabilities and add only NET_BIND_SERVICE'"))},
 	"EKS-POD-021": {violations: "(variables.userNamespace ? " + procMountNotDefault + " : [])"},
+	"EKS-POD-023": {violations: containersWhere("containers",
+		"c.?volumeMounts.orValue([]).exists(m, m.name in variables.spec.?volumes.orValue([]).filter(v, has(v.hostPath)).map(v, v.name) && m.?readOnly.orValue(false) != true)",
+		"'mounts a hostPath volume without readOnly: true'")},
+	"EKS-POD-026": {violations: unless("variables.windows", containersWhere("regularContainers",
+		"c.?securityContext.?readOnlyRootFilesystem.orValue(false) != true", "'does not set readOnlyRootFilesystem true'"))},
+	"EKS-POD-027": {violations: unless("variables.windows",
+		unless("variables.userNamespace", containersWhere("regularContainers",
+			"c.?securityContext.?runAsUser.orValue(variables.spec.?securityContext.?runAsUser.orValue(0)) == 0 || "+
+				"c.?securityContext.?runAsGroup.orValue(variables.spec.?securityContext.?runAsGroup.orValue(0)) == 0",
+			"'does not run with a set, non-zero runAsUser and runAsGroup'"))+" + "+
+			when("variables.spec.?securityContext.?fsGroup.orValue(1) == 0", "'pod sets fsGroup 0'")+" + "+
+			when("variables.spec.?securityContext.?supplementalGroups.orValue([]).exists(g, g == 0)", "'pod adds supplemental group 0'"))},
 }

@@ -16,9 +16,6 @@ var unsupported = map[string]string{
 	"EKS-IMG-002":  "not translated yet (image reference parsing)",
 	"EKS-IMG-016":  "not translated yet (image reference parsing; the API server defaults imagePullPolicy before admission as the check assumes)",
 	"EKS-POD-022":  "not translated yet (runtime socket paths)",
-	"EKS-POD-023":  "not translated yet (hostPath mounts across containers)",
-	"EKS-POD-026":  "not translated yet (readOnlyRootFilesystem)",
-	"EKS-POD-027":  "not translated yet (effective UID and GID)",
 	"EKS-POD-030":  "not translated yet (Namespace PSA labels)",
 	"EKS-RUN-005":  "not translated yet (Linux hardening mechanisms)",
 }
