@@ -211,15 +211,23 @@ func admissible(t *testing.T, docs []*unstructured.Unstructured) string {
 	return f
 }
 
-// errInadmissible marks an object the API server rejects whatever the policies say.
-var errInadmissible = errors.New("the API server does not admit the object, policies aside")
+// outcome is what the API server answered for one workload.
+type outcome struct {
+	warnings []string
+	// denied is the message of a Forbidden answer from an admission policy, or "".
+	denied string
+	// inadmissible is the API server's answer to an object it rejects whatever the
+	// policies say (invalid field combinations), or nil.
+	inadmissible error
+}
 
-// warned submits the workloads of docs to the API server and returns, per workload, the
-// warnings it returned. Namespaces of the fixture are created first. Workloads are created
-// in dry-run mode, except pods with ephemeral containers: those can only be added to a
-// running pod, so the pod is created without them and they are added (dry-run) through
-// the ephemeralcontainers subresource, as kubectl debug does.
-func (a *admission) warned(ctx context.Context, docs []*unstructured.Unstructured) (map[string][]string, error) {
+// submit sends the workloads of docs to the API server, labelled with
+// eksguard-test/binding=binding so that only that binding judges them (see install), and
+// returns the answer per workload. Namespaces of the fixture are created first. Workloads
+// are created in dry-run mode, except pods with ephemeral containers: those can only be
+// added to a running pod, so the pod is created without them and they are added (dry-run)
+// through the ephemeralcontainers subresource, as kubectl debug does.
+func (a *admission) submit(ctx context.Context, docs []*unstructured.Unstructured, binding string) (map[string]outcome, error) {
 	for _, u := range docs {
 		if u.GetKind() == "Namespace" && u.GetAPIVersion() == "v1" {
 			if err := a.ensureNamespace(ctx, u.GetName(), u.GetLabels(), ""); err != nil {
@@ -227,7 +235,7 @@ func (a *admission) warned(ctx context.Context, docs []*unstructured.Unstructure
 			}
 		}
 	}
-	out := map[string][]string{}
+	out := map[string]outcome{}
 	for _, u := range docs {
 		if !workloadKinds[u.GetKind()] {
 			continue
@@ -235,6 +243,14 @@ func (a *admission) warned(ctx context.Context, docs []*unstructured.Unstructure
 		u = u.DeepCopy()
 		if u.GetNamespace() == "" {
 			u.SetNamespace("default")
+		}
+		if binding != "" {
+			labels := u.GetLabels()
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			labels[testBindingLabel] = binding
+			u.SetLabels(labels)
 		}
 		sa, _, _ := unstructured.NestedString(u.Object, "spec", "serviceAccountName")
 		if u.GetKind() != "Pod" {
@@ -257,25 +273,29 @@ func (a *admission) warned(ctx context.Context, docs []*unstructured.Unstructure
 		} else {
 			err = a.withEphemeral(ctx, res, u, eph)
 		}
-		if apierrors.IsInvalid(err) {
-			return nil, fmt.Errorf("%w: %s: %v", errInadmissible, key, err)
-		}
-		if err != nil {
+		o := outcome{warnings: a.warn.take()}
+		switch {
+		case apierrors.IsInvalid(err):
+			o.inadmissible = err
+		case apierrors.IsForbidden(err) && strings.Contains(err.Error(), "ValidatingAdmissionPolicy"):
+			o.denied = err.Error()
+		case err != nil:
 			return nil, fmt.Errorf("%s: %w", key, err)
 		}
-		out[key] = a.warn.take()
+		out[key] = o
 	}
 	return out, nil
 }
 
 func (a *admission) withEphemeral(ctx context.Context, res dynamic.ResourceInterface, u *unstructured.Unstructured, eph []any) error {
 	unstructured.RemoveNestedField(u.Object, "spec", "ephemeralContainers")
+	zero := int64(0)
+	_ = res.Delete(ctx, u.GetName(), metav1.DeleteOptions{GracePeriodSeconds: &zero})
 	created, err := res.Create(ctx, u, metav1.CreateOptions{})
 	if err != nil {
 		return err
 	}
 	defer func() {
-		zero := int64(0)
 		_ = res.Delete(context.Background(), u.GetName(), metav1.DeleteOptions{GracePeriodSeconds: &zero})
 	}()
 	if err := unstructured.SetNestedSlice(created.Object, eph, "spec", "ephemeralContainers"); err != nil {
@@ -295,18 +315,29 @@ func bindingName(c *check.Check, i int) string {
 	return fmt.Sprintf("%s-v%d", vap.PolicyName(c), i)
 }
 
+// testBindingLabel selects, on a submitted object, the one test binding that judges it.
+const testBindingLabel = "eksguard-test/binding"
+
 // install creates the export's policies, and bindings for each of variants (namespace
 // options of the scan configurations the fixtures use), and waits until they are enforced.
 func install(t *testing.T, ctx context.Context, variants []vap.Options) {
 	t.Helper()
-	objs, err := vap.Objects(check.MustAll(), variants[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, opts := range variants[1:] {
-		for _, c := range vap.Exported(check.MustAll()) {
+	var objs []vap.Object
+	for _, c := range vap.Exported(check.MustAll()) {
+		p, err := vap.Policy(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs = append(objs, p)
+		for i, opts := range variants {
+			// The exported binding, narrowed to the objects the test labels for it: each
+			// object is judged by one policy, and a denial names it.
 			b := vap.Binding(c, opts)
-			b.Name = bindingName(c, i+1)
+			b.Name = bindingName(c, i)
+			if b.Spec.MatchResources == nil {
+				b.Spec.MatchResources = &admissionv1.MatchResources{}
+			}
+			b.Spec.MatchResources.ObjectSelector = &metav1.LabelSelector{MatchLabels: map[string]string{testBindingLabel: b.Name}}
 			objs = append(objs, b)
 		}
 	}
@@ -327,29 +358,44 @@ func install(t *testing.T, ctx context.Context, variants []vap.Options) {
 	// is rejected above). Type checking against each kind's schema is reported by the
 	// controller manager, which this control plane does not run; an expression that fails
 	// at run time surfaces as a policy warning on a fixture the scan passes.
-	// Policies and bindings reach the admission plugin through informers: wait until a
-	// privileged pod draws the privileged check's warning.
-	a := newAdmission(t)
-	probe := filepath.Join(t.TempDir(), "probe.yaml")
-	if err := os.WriteFile(probe, []byte(`apiVersion: v1
-kind: Pod
-metadata: {name: probe, namespace: eksguard-probe}
-spec:
-  containers: [{name: c, image: busybox, securityContext: {privileged: true}}]
-`), 0o600); err != nil {
+	// Policies and bindings reach the admission plugin through informers, which deliver
+	// them in creation order: a sentinel policy and binding created last, warning on every
+	// pod of one namespace, are enforced only once everything before them is.
+	fail, warn := admissionv1.Fail, []admissionv1.ValidationAction{admissionv1.Warn}
+	sentinel := &admissionv1.ValidatingAdmissionPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "zz-sentinel"},
+		Spec: admissionv1.ValidatingAdmissionPolicySpec{
+			FailurePolicy: &fail,
+			MatchConstraints: &admissionv1.MatchResources{ResourceRules: []admissionv1.NamedRuleWithOperations{{RuleWithOperations: admissionv1.RuleWithOperations{
+				Operations: []admissionv1.OperationType{admissionv1.Create},
+				Rule:       admissionv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"}},
+			}}}},
+			Validations: []admissionv1.Validation{{Expression: "false", Message: "sentinel"}},
+		},
+	}
+	if _, err := api.ValidatingAdmissionPolicies().Create(ctx, sentinel, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := api.ValidatingAdmissionPolicyBindings().Create(ctx, &admissionv1.ValidatingAdmissionPolicyBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "zz-sentinel"},
+		Spec: admissionv1.ValidatingAdmissionPolicyBindingSpec{PolicyName: "zz-sentinel", ValidationActions: warn,
+			MatchResources: &admissionv1.MatchResources{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "eksguard-probe"}}}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	a := newAdmission(t)
+	probe := []*unstructured.Unstructured{{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Pod",
+		"metadata": map[string]any{"name": "probe", "namespace": "eksguard-probe"},
+		"spec":     map[string]any{"containers": []any{map[string]any{"name": "c", "image": "busybox"}}},
+	}}}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		docs, err := readDocs(probe)
+		got, err := a.submit(ctx, probe, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := a.warned(ctx, docs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(strings.Join(got["Pod eksguard-probe/probe"], "\n"), "'eksguard-privileged'") {
+		if strings.Contains(strings.Join(got["Pod eksguard-probe/probe"].warnings, "\n"), "'zz-sentinel'") {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -357,7 +403,6 @@ spec:
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	time.Sleep(time.Second) // every other binding was created before the last probe's
 }
 
 // neverFailsWhenAdmissible are exported checks no object the API server admits can fail:
@@ -365,8 +410,10 @@ spec:
 var neverFailsWhenAdmissible = map[string]bool{"EKS-POD-010": true}
 
 // TestParity applies every fixture of every exported check to the API server with the
-// exported policies installed (action Warn, so every policy reports, not just the first to
-// deny) and requires the check's policy to warn exactly when eksguard scan fails the check.
+// exported policies and bindings installed (action Deny) and requires the check's policy to
+// deny exactly the workloads eksguard scan fails the check on. Each binding is narrowed by an
+// object selector to the objects submitted for its check, so a denial is that policy's
+// alone (with every policy bound, the API server reports only the first denial).
 func TestParity(t *testing.T) {
 	ctx := context.Background()
 	root, err := kubetest.RepoRoot()
@@ -375,13 +422,13 @@ func TestParity(t *testing.T) {
 	}
 	// Fixtures may set a scan configuration: those that set only namespace options are
 	// judged by bindings made with the same options; others are skipped.
-	variants := []vap.Options{{Action: admissionv1.Warn}}
+	variants := []vap.Options{{}}
 	variantOf := func(cfg check.Config) (int, bool) {
 		ns := check.Config{ExemptNamespaces: cfg.ExemptNamespaces, IncludeSystemNamespaces: cfg.IncludeSystemNamespaces}
 		if !reflect.DeepEqual(ns, cfg) {
 			return 0, false
 		}
-		opts := vap.Options{Action: admissionv1.Warn, ExemptNamespaces: cfg.ExemptNamespaces, IncludeSystemNamespaces: cfg.IncludeSystemNamespaces}
+		opts := vap.Options{ExemptNamespaces: cfg.ExemptNamespaces, IncludeSystemNamespaces: cfg.IncludeSystemNamespaces}
 		for i, v := range variants {
 			if reflect.DeepEqual(v, opts) {
 				return i, true
@@ -422,29 +469,39 @@ func TestParity(t *testing.T) {
 						skipped++
 						t.Skipf("fixture sets a scan configuration (%+v) the export does not take", cfg)
 					}
-					binding := "with binding '" + bindingName(c, variant) + "'"
+					binding := bindingName(c, variant)
 					docs, err := readDocs(f)
 					if err != nil {
 						t.Fatal(err)
 					}
 					normalized := admissible(t, docs)
-					got, err := a.warned(ctx, docs)
-					if errors.Is(err, errInadmissible) {
-						inadmissible++
-						t.Skip(err)
-					}
+					scanFails := scan(t, c, normalized, cfg)
+					got, err := a.submit(ctx, docs, binding)
 					if err != nil {
 						t.Fatal(err)
 					}
-					scanFails := scan(t, c, normalized, cfg)
-					// Compare per workload: the set the scan fails must be the set the policy denies.
-					denied := map[string][]string{}
-					for obj, ws := range got {
-						for _, w := range ws {
-							if strings.Contains(w, "'"+vap.PolicyName(c)+"'") && strings.Contains(w, binding) {
-								denied[obj] = append(denied[obj], w)
-							}
+					for obj, o := range got {
+						if o.inadmissible != nil {
+							// Neither verdict means anything for an object no cluster can hold.
+							t.Logf("not compared: %s: %v", obj, o.inadmissible)
+							inadmissible++
+							delete(got, obj)
+							delete(scanFails, obj)
 						}
+					}
+					if len(got) == 0 {
+						t.Skip("the API server rejects every workload of the fixture, policies aside")
+					}
+					// Compare per workload: the set the scan fails must be the set the policy denies.
+					denied := map[string]string{}
+					for obj, o := range got {
+						if o.denied == "" {
+							continue
+						}
+						if !strings.Contains(o.denied, "'"+vap.PolicyName(c)+"'") || !strings.Contains(o.denied, c.ID+" "+c.Title) {
+							t.Errorf("%s %s: denied, but not by %s with its ID and title: %s", name, obj, vap.PolicyName(c), o.denied)
+						}
+						denied[obj] = o.denied
 					}
 					compared++
 					if len(scanFails) > 0 {
@@ -454,8 +511,8 @@ func TestParity(t *testing.T) {
 						checkPasses++
 					}
 					for obj := range got {
-						if len(scanFails[obj]) > 0 != (len(denied[obj]) > 0) {
-							t.Errorf("MISMATCH %s %s %s: scan fails=%v %q; policy denies=%v %q", c.ID, name, obj, len(scanFails[obj]) > 0, scanFails[obj], len(denied[obj]) > 0, denied[obj])
+						if len(scanFails[obj]) > 0 != (denied[obj] != "") {
+							t.Errorf("MISMATCH %s %s %s: scan fails=%v %q; policy denies=%v %q", c.ID, name, obj, len(scanFails[obj]) > 0, scanFails[obj], denied[obj] != "", denied[obj])
 						}
 					}
 					for obj := range scanFails {
@@ -470,7 +527,7 @@ func TestParity(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("parity: %d fixtures compared (%d failing the check), %d skipped for their scan configuration, %d the API server rejects whatever the policies say", compared, failing, skipped, inadmissible)
+	t.Logf("parity: %d fixtures compared (%d failing the check), %d skipped for their scan configuration, %d workloads not compared because the API server rejects them whatever the policies say", compared, failing, skipped, inadmissible)
 }
 
 // scan returns the workloads eksguard scan fails check c on, in fixture f, with the

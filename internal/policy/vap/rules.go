@@ -60,6 +60,10 @@ func seLinuxBad(o string) string {
 	return "(" + o + ".?user.orValue('') != '' || " + o + ".?role.orValue('') != '' || !(" + o + ".?type.orValue('') in " + seLinuxTypes + "))"
 }
 
+// tagPattern matches the tag of an image reference without a digest: the non-empty text
+// after the last ':' that follows the last '/' (IMAGE_REF, internal/checks/image/image_ref.go).
+const tagPattern = ":[^/:]+$"
+
 // probeHosts is true when container c has a probe or lifecycle handler with a host set.
 const probeHosts = `['livenessProbe', 'readinessProbe', 'startupProbe'].exists(p, p in c && ` +
 	`(c[p].?httpGet.?host.orValue('') != '' || c[p].?tcpSocket.?host.orValue('') != '')) || ` +
@@ -136,4 +140,26 @@ var rules = map[string]rule{
 			"'does not run with a set, non-zero runAsUser and runAsGroup'"))+" + "+
 			when("variables.spec.?securityContext.?fsGroup.orValue(1) == 0", "'pod sets fsGroup 0'")+" + "+
 			when("variables.spec.?securityContext.?supplementalGroups.orValue([]).exists(g, g == 0)", "'pod adds supplemental group 0'"))},
+	"EKS-DATA-003": {violations: containersWhere("containers",
+		"c.?env.orValue([]).exists(e, e.?valueFrom.?secretKeyRef.hasValue()) || c.?envFrom.orValue([]).exists(e, has(e.secretRef))",
+		"'reads a Secret into environment variables'")},
+	"EKS-IMG-001": {violations: containersWhere("containers",
+		"c.?image.orValue('') != '' && !c.image.contains('@') && (!c.image.matches('"+tagPattern+"') || c.image.find('"+tagPattern+"').lowerAscii() == ':latest')",
+		"'image ' + string(c.image) + ' has no tag or the latest tag, and no digest'")},
+	"EKS-IMG-002": {violations: containersWhere("regularContainers",
+		"c.?image.orValue('') != '' && !c.image.matches('^[^@]*@sha256:[0-9a-f]{64}$')",
+		"'image ' + string(c.image) + ' is not pinned by a sha256 digest'")},
+	"EKS-IMG-016": {violations: containersWhere("regularContainers",
+		"c.?image.orValue('') != '' && !c.image.contains('@') && (c.?imagePullPolicy.orValue('') in ['IfNotPresent', 'Never'] || "+
+			"c.?imagePullPolicy.orValue('') == '' && c.image.matches('"+tagPattern+"') && c.image.find('"+tagPattern+"') != ':latest')",
+		"'image ' + string(c.image) + ' has no digest and is not pulled with imagePullPolicy Always'")},
+	"EKS-RUN-005": {violations: unless("variables.windows", containersWhere("regularContainers",
+		"!(c.?securityContext.?seccompProfile.orValue(variables.spec.?securityContext.?seccompProfile.orValue({})).?type.orValue('') in "+validSeccompTypes+") && "+
+			"!(c.?securityContext.?appArmorProfile.hasValue() ? c.securityContext.appArmorProfile.?type.orValue('') in "+validAppArmorTypes+" : "+
+			"('"+appArmorAnnotPrefix+"' + c.name) in variables.meta.?annotations.orValue({}) ? "+
+			"(variables.meta.annotations['"+appArmorAnnotPrefix+"' + c.name] == 'runtime/default' || variables.meta.annotations['"+appArmorAnnotPrefix+"' + c.name].startsWith('localhost/')) : "+
+			"variables.spec.?securityContext.?appArmorProfile.?type.orValue('') in "+validAppArmorTypes+") && "+
+			"c.?securityContext.?seLinuxOptions.orValue(variables.spec.?securityContext.?seLinuxOptions.orValue({})).?type.orValue('') == '' && "+
+			"!('ALL' in c.?securityContext.?capabilities.?drop.orValue([]))",
+		"'applies no Linux hardening (seccomp, AppArmor, SELinux type or dropping ALL capabilities)'"))},
 }

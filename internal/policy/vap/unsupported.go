@@ -7,15 +7,10 @@ var unsupported = map[string]string{
 	"EKS-IMG-003": "depends on the configured approved registries (--approved-registries) and, by default, on the scanning account's ECR registries, which a policy does not receive",
 	"EKS-POD-024": "depends on the configured hostPath prefixes (--allowed-hostpath-prefixes), which a policy does not receive",
 	// Object-local and expressible, but not translated yet: the scan still enforces them.
-	"EKS-DATA-003": "not translated yet (secret references in env and envFrom)",
 	"EKS-DATA-005": "not translated yet (StorageClass parameters)",
 	"EKS-DATA-007": "not translated yet (PersistentVolume CSI mount options)",
 	"EKS-DATA-009": "not translated yet (PersistentVolume volume handles)",
 	"EKS-IAM-020":  "not translated yet (default ServiceAccount automount)",
-	"EKS-IMG-001":  "not translated yet (image reference parsing)",
-	"EKS-IMG-002":  "not translated yet (image reference parsing)",
-	"EKS-IMG-016":  "not translated yet (image reference parsing; the API server defaults imagePullPolicy before admission as the check assumes)",
 	"EKS-POD-022":  "not translated yet (runtime socket paths)",
 	"EKS-POD-030":  "not translated yet (Namespace PSA labels)",
-	"EKS-RUN-005":  "not translated yet (Linux hardening mechanisms)",
 }
