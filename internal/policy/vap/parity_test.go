@@ -560,6 +560,86 @@ func scan(t *testing.T, c *check.Check, f string, cfg check.Config) map[string][
 	return out
 }
 
+// TestDenyAction: with the default action a violating pod is rejected, the status naming
+// the check ID and title and the offending container, and a compliant one is admitted. A
+// pod admitted before the policy applied can still have its metadata updated (so it can be
+// deleted and garbage-collected), but not its spec.
+func TestDenyAction(t *testing.T) {
+	ctx := context.Background()
+	c, _ := check.Lookup("EKS-POD-001")
+	p, err := vap.Policy(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Name = "deny-test-privileged"
+	b := vap.Binding(c, vap.Options{})
+	b.Name, b.Spec.PolicyName = p.Name, p.Name
+	if got := b.Spec.ValidationActions; len(got) != 1 || got[0] != admissionv1.Deny {
+		t.Fatalf("default validation actions = %v, want [Deny]", got)
+	}
+	b.Spec.MatchResources.NamespaceSelector.MatchLabels = map[string]string{"eksguard-test/deny": "on"}
+	a := newAdmission(t)
+	if err := a.ensureNamespace(ctx, "deny-test", nil, "default"); err != nil {
+		t.Fatal(err)
+	}
+	pods := env.Client.CoreV1().Pods("deny-test")
+	pod := func(name string, privileged bool) *corev1.Pod {
+		return &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "deny-test"},
+			Spec: corev1.PodSpec{ServiceAccountName: "default", Containers: []corev1.Container{
+				{Name: "app", Image: "nginx:1.27", SecurityContext: &corev1.SecurityContext{Privileged: &privileged}}}},
+		}
+	}
+	// Admitted before the namespace is bound.
+	old, err := pods.Create(ctx, pod("old", true), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := env.Client.AdmissionregistrationV1()
+	if _, err := api.ValidatingAdmissionPolicies().Create(ctx, p, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.ValidatingAdmissionPolicyBindings().Create(ctx, b, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ns, err := env.Client.CoreV1().Namespaces().Get(ctx, "deny-test", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Labels["eksguard-test/deny"] = "on"
+	if _, err := env.Client.CoreV1().Namespaces().Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dry := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err = pods.Create(ctx, pod("p", true), dry)
+		if err != nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	want := `EKS-POD-001 Containers must not run privileged: container "app" runs privileged`
+	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("privileged pod: got %v, want a Forbidden error containing %q", err, want)
+	}
+	if _, err := pods.Create(ctx, pod("p", false), dry); err != nil {
+		t.Fatalf("compliant pod: %v", err)
+	}
+	updDry := metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}}
+	labelled := old.DeepCopy()
+	labelled.Labels = map[string]string{"touched": "yes"}
+	labelled.Finalizers = []string{"example.com/keep"}
+	if _, err := pods.Update(ctx, labelled, updDry); err != nil {
+		t.Errorf("metadata update of a pod admitted before the policy: %v", err)
+	}
+	reimaged := old.DeepCopy()
+	reimaged.Spec.Containers[0].Image = "nginx:1.28"
+	if _, err := pods.Update(ctx, reimaged, updDry); !apierrors.IsForbidden(err) {
+		t.Errorf("spec update of a privileged pod: got %v, want Forbidden", err)
+	}
+}
+
 // TestDocs: docs/admission-policies.md lists what the export does.
 func TestDocs(t *testing.T) {
 	root, err := kubetest.RepoRoot()

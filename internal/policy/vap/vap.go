@@ -109,6 +109,16 @@ var podVariables = []admissionv1.Variable{
 	{Name: "userNamespace", Expression: `variables.spec.?hostUsers.orValue(true) == false`},
 }
 
+// specChanged limits updates to those that change the pod template or pod spec, as Pod
+// Security Admission does: metadata-only updates of an object admitted before the policy
+// (a finalizer removed, an owner reference or label changed) must not be blocked, or
+// deleting and garbage-collecting existing workloads would stall.
+var specChanged = admissionv1.MatchCondition{
+	Name: "create-or-spec-update",
+	Expression: `request.operation != 'UPDATE' || oldObject == null || ` +
+		`(object.kind == 'PodTemplate' ? dyn(object).?template != dyn(oldObject).?template : dyn(object).?spec != dyn(oldObject).?spec)`,
+}
+
 // Policy builds the ValidatingAdmissionPolicy of an exported check.
 func Policy(c *check.Check) (*admissionv1.ValidatingAdmissionPolicy, error) {
 	r, ok := rules[c.ID]
@@ -132,6 +142,7 @@ func Policy(c *check.Check) (*admissionv1.ValidatingAdmissionPolicy, error) {
 		Spec: admissionv1.ValidatingAdmissionPolicySpec{
 			FailurePolicy:    &fail,
 			MatchConstraints: &admissionv1.MatchResources{ResourceRules: rr},
+			MatchConditions:  []admissionv1.MatchCondition{specChanged},
 			Variables:        vars,
 			Validations: []admissionv1.Validation{{
 				Expression:        "size(variables.violations) == 0",
