@@ -29,9 +29,10 @@ func newPolicyExportCommand(streams IO) *cobra.Command {
 		Short: "Write ValidatingAdmissionPolicies (CEL) for the object-local checks CEL can express",
 		Long: `Write one ValidatingAdmissionPolicy and one ValidatingAdmissionPolicyBinding
 (admissionregistration.k8s.io/v1) per exported check, named eksguard-<slug> and labelled
-eksguard.io/check-id=<ID>. Each policy matches every kind that carries a pod spec (Pod,
-PodTemplate, ReplicationController, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job,
-CronJob) and denies with the check's ID and title. Bindings leave out the namespaces where
+eksguard.io/check-id=<ID>. A pod-spec check's policy matches every kind that carries a pod
+spec (Pod, PodTemplate, ReplicationController, Deployment, ReplicaSet, StatefulSet, DaemonSet,
+Job, CronJob), an object check's policy its kind; creates are judged, and updates that change
+what the check reads. Denials name the check's ID and title. Bindings leave out the namespaces where
 eksguard scan would not fail the check: system namespaces (kube-system, kube-public,
 kube-node-lease and --exempt-namespaces) for the Pod Security Standards checks, and for
 checks that skip them unless --include-system-namespaces.

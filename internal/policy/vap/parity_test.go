@@ -48,8 +48,8 @@ func TestCoverage(t *testing.T) {
 	exported := map[string]bool{}
 	for _, c := range vap.Exported(all) {
 		exported[c.ID] = true
-		if c.PodSpec == nil {
-			t.Errorf("%s is exported but is not a PodSpec check (the export binds pod-spec kinds only)", c.ID)
+		if c.PodSpec == nil && len(c.Kinds) != 1 {
+			t.Errorf("%s is exported as an Object check of %d kinds; object rules match one resource", c.ID, len(c.Kinds))
 		}
 	}
 	for _, u := range vap.UnsupportedChecks(all) {
@@ -227,7 +227,7 @@ type outcome struct {
 // are created in dry-run mode, except pods with ephemeral containers: those can only be
 // added to a running pod, so the pod is created without them and they are added (dry-run)
 // through the ephemeralcontainers subresource, as kubectl debug does.
-func (a *admission) submit(ctx context.Context, docs []*unstructured.Unstructured, binding string) (map[string]outcome, error) {
+func (a *admission) submit(ctx context.Context, docs []*unstructured.Unstructured, kinds map[string]bool, binding string) (map[string]outcome, error) {
 	for _, u := range docs {
 		if u.GetKind() == "Namespace" && u.GetAPIVersion() == "v1" {
 			if err := a.ensureNamespace(ctx, u.GetName(), u.GetLabels(), ""); err != nil {
@@ -237,11 +237,17 @@ func (a *admission) submit(ctx context.Context, docs []*unstructured.Unstructure
 	}
 	out := map[string]outcome{}
 	for _, u := range docs {
-		if !workloadKinds[u.GetKind()] {
+		if !kinds[u.GetKind()] {
 			continue
 		}
 		u = u.DeepCopy()
-		if u.GetNamespace() == "" {
+		gvk := u.GroupVersionKind()
+		m, err := a.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			return nil, err
+		}
+		namespaced := m.Scope.Name() == meta.RESTScopeNameNamespace
+		if u.GetNamespace() == "" && namespaced {
 			u.SetNamespace("default")
 		}
 		if binding != "" {
@@ -256,15 +262,13 @@ func (a *admission) submit(ctx context.Context, docs []*unstructured.Unstructure
 		if u.GetKind() != "Pod" {
 			sa = ""
 		}
-		if err := a.ensureNamespace(ctx, u.GetNamespace(), nil, sa); err != nil {
-			return nil, err
+		var res dynamic.ResourceInterface = a.dyn.Resource(m.Resource)
+		if namespaced {
+			if err := a.ensureNamespace(ctx, u.GetNamespace(), nil, sa); err != nil {
+				return nil, err
+			}
+			res = a.dyn.Resource(m.Resource).Namespace(u.GetNamespace())
 		}
-		gvk := u.GroupVersionKind()
-		m, err := a.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-		if err != nil {
-			return nil, err
-		}
-		res := a.dyn.Resource(m.Resource).Namespace(u.GetNamespace())
 		key := u.GetKind() + " " + u.GetNamespace() + "/" + u.GetName()
 		eph, _, _ := unstructured.NestedSlice(u.Object, "spec", "ephemeralContainers")
 		a.warn.take()
@@ -391,7 +395,7 @@ func install(t *testing.T, ctx context.Context, variants []vap.Options) {
 	}}}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		got, err := a.submit(ctx, probe, "")
+		got, err := a.submit(ctx, probe, workloadKinds, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -476,7 +480,14 @@ func TestParity(t *testing.T) {
 					}
 					normalized := admissible(t, docs)
 					scanFails := scan(t, c, normalized, cfg)
-					got, err := a.submit(ctx, docs, binding)
+					kinds := workloadKinds
+					if c.PodSpec == nil {
+						kinds = map[string]bool{}
+						for _, k := range c.Kinds {
+							kinds[k] = true
+						}
+					}
+					got, err := a.submit(ctx, docs, kinds, binding)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -550,7 +561,7 @@ func scan(t *testing.T, c *check.Check, f string, cfg check.Config) map[string][
 	for i := range findings {
 		if f := &findings[i]; f.Fails() && f.Severity > check.Info {
 			ns := f.Object.Namespace
-			if ns == "" {
+			if ns == "" && c.PodSpec != nil { // workloads are namespaced; kubectl puts them in default
 				ns = "default"
 			}
 			key := f.Object.Kind + " " + ns + "/" + f.Object.Name

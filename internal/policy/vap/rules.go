@@ -15,8 +15,19 @@ import "strings"
 //
 // Every field is read with optional selection (?.) and a default, because objects reach
 // admission as the client wrote them: unset fields are absent, not zero.
+//
+// An Object check's rule sets object: its violations read the admitted object directly.
 type rule struct {
 	violations string
+	object     *objectRule
+}
+
+// objectRule is what an Object check's policy matches: one resource, and the CEL condition
+// under which an UPDATE is judged (it changes what the check reads), so that metadata-only
+// updates (a finalizer removed) of objects admitted before the policy still go through.
+type objectRule struct {
+	group, version, resource string
+	changed                  string
 }
 
 // quoted renders Go strings as a CEL list literal.
@@ -162,4 +173,20 @@ var rules = map[string]rule{
 			"c.?securityContext.?seLinuxOptions.orValue(variables.spec.?securityContext.?seLinuxOptions.orValue({})).?type.orValue('') == '' && "+
 			"!('ALL' in c.?securityContext.?capabilities.?drop.orValue([]))",
 		"'applies no Linux hardening (seccomp, AppArmor, SELinux type or dropping ALL capabilities)'"))},
+	"EKS-DATA-005": {object: &objectRule{group: "storage.k8s.io", version: "v1", resource: "storageclasses",
+		changed: "dyn(object).?parameters.orValue({}) != dyn(oldObject).?parameters.orValue({})"},
+		violations: when("dyn(object).?provisioner.orValue('') in ['ebs.csi.aws.com', 'ebs.csi.eks.amazonaws.com', 'kubernetes.io/aws-ebs'] && "+
+			"(!dyn(object).?parameters.orValue({}).exists(k, k.lowerAscii() == 'encrypted') || "+
+			"dyn(object).parameters.exists(k, k.lowerAscii() == 'encrypted' && dyn(object).parameters[k].lowerAscii() != 'true'))",
+			"'StorageClass provisions EBS volumes with ' + string(object.provisioner) + ' but does not set parameters.encrypted \"true\"'")},
+	"EKS-DATA-007": {object: &objectRule{group: "", version: "v1", resource: "persistentvolumes", changed: "dyn(object).?spec != dyn(oldObject).?spec"},
+		violations: when("dyn(object).spec.?csi.?driver.orValue('') == 'efs.csi.aws.com' && "+
+			"(dyn(object).spec.csi.?volumeAttributes.orValue({}).exists(k, k.lowerAscii() == 'encryptintransit' && "+
+			"dyn(object).spec.csi.volumeAttributes[k] in ['0', 'f', 'F', 'false', 'False', 'FALSE']) || "+
+			"dyn(object).spec.?mountOptions.orValue([]).exists(o, o.trim().lowerAscii() == 'notls'))",
+			"'EFS PersistentVolume mounts without TLS (encryptInTransit false or mount option notls)'")},
+	"EKS-DATA-009": {object: &objectRule{group: "", version: "v1", resource: "persistentvolumes", changed: "dyn(object).?spec != dyn(oldObject).?spec"},
+		violations: when("dyn(object).spec.?csi.?driver.orValue('') == 'efs.csi.aws.com' && "+
+			"(size(dyn(object).spec.csi.?volumeHandle.orValue('').split(':')) < 3 || !dyn(object).spec.csi.volumeHandle.split(':')[2].startsWith('fsap-'))",
+			"'EFS PersistentVolume volumeHandle ' + string(object.spec.csi.volumeHandle) + ' names no access point (fsap-...)'")},
 }

@@ -7,10 +7,9 @@ var unsupported = map[string]string{
 	"EKS-IMG-003": "depends on the configured approved registries (--approved-registries) and, by default, on the scanning account's ECR registries, which a policy does not receive",
 	"EKS-POD-024": "depends on the configured hostPath prefixes (--allowed-hostpath-prefixes), which a policy does not receive",
 	// Object-local and expressible, but not translated yet: the scan still enforces them.
-	"EKS-DATA-005": "not translated yet (StorageClass parameters)",
-	"EKS-DATA-007": "not translated yet (PersistentVolume CSI mount options)",
-	"EKS-DATA-009": "not translated yet (PersistentVolume volume handles)",
-	"EKS-IAM-020":  "not translated yet (default ServiceAccount automount)",
-	"EKS-POD-022":  "not translated yet (runtime socket paths)",
-	"EKS-POD-030":  "not translated yet (Namespace PSA labels)",
+	"EKS-IAM-020": "the ServiceAccount controller creates each namespace's default ServiceAccount without automountServiceAccountToken: " +
+		"denying that request would leave new namespaces without one, so pods naming no ServiceAccount could not start (a mutating policy fits)",
+	"EKS-POD-022": "not translated yet (runtime socket paths)",
+	"EKS-POD-030": "not translated yet: Pod Security Admission itself rejects invalid level labels before policies run, and an " +
+		"existing namespace is judged only when its labels change, so parity needs more than dry-run creates",
 }

@@ -126,14 +126,22 @@ func Policy(c *check.Check) (*admissionv1.ValidatingAdmissionPolicy, error) {
 		return nil, fmt.Errorf("check %s has no CEL form", c.ID)
 	}
 	fail := admissionv1.Fail
+	ops := []admissionv1.OperationType{admissionv1.Create, admissionv1.Update}
 	var rr []admissionv1.NamedRuleWithOperations
-	for _, w := range workloadResources {
-		rr = append(rr, admissionv1.NamedRuleWithOperations{RuleWithOperations: admissionv1.RuleWithOperations{
-			Operations: []admissionv1.OperationType{admissionv1.Create, admissionv1.Update},
-			Rule:       admissionv1.Rule{APIGroups: []string{w.group}, APIVersions: []string{w.version}, Resources: w.resources},
-		}})
+	vars := slices.Clone(podVariables)
+	cond := specChanged
+	if o := r.object; o != nil {
+		rr = []admissionv1.NamedRuleWithOperations{{RuleWithOperations: admissionv1.RuleWithOperations{Operations: ops,
+			Rule: admissionv1.Rule{APIGroups: []string{o.group}, APIVersions: []string{o.version}, Resources: []string{o.resource}}}}}
+		vars = nil
+		cond = admissionv1.MatchCondition{Name: "create-or-checked-update", Expression: `request.operation != 'UPDATE' || oldObject == null || ` + o.changed}
+	} else {
+		for _, w := range workloadResources {
+			rr = append(rr, admissionv1.NamedRuleWithOperations{RuleWithOperations: admissionv1.RuleWithOperations{Operations: ops,
+				Rule: admissionv1.Rule{APIGroups: []string{w.group}, APIVersions: []string{w.version}, Resources: w.resources}}})
+		}
 	}
-	vars := append(slices.Clone(podVariables), admissionv1.Variable{Name: "violations", Expression: r.violations})
+	vars = append(vars, admissionv1.Variable{Name: "violations", Expression: r.violations})
 	prefix := c.ID + " " + c.Title
 	forbidden := metav1.StatusReasonForbidden
 	return &admissionv1.ValidatingAdmissionPolicy{
@@ -142,7 +150,7 @@ func Policy(c *check.Check) (*admissionv1.ValidatingAdmissionPolicy, error) {
 		Spec: admissionv1.ValidatingAdmissionPolicySpec{
 			FailurePolicy:    &fail,
 			MatchConstraints: &admissionv1.MatchResources{ResourceRules: rr},
-			MatchConditions:  []admissionv1.MatchCondition{specChanged},
+			MatchConditions:  []admissionv1.MatchCondition{cond},
 			Variables:        vars,
 			Validations: []admissionv1.Validation{{
 				Expression:        "size(variables.violations) == 0",
