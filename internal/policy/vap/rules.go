@@ -1,6 +1,9 @@
 package vap
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // A rule is the CEL form of one check. Violations is a CEL expression of type list(string)
 // naming what fails the check (empty when the object passes); it reads the policy's
@@ -69,6 +72,34 @@ var (
 // seLinuxBad is true when seLinuxOptions o sets a user, a role or a type PSA does not allow.
 func seLinuxBad(o string) string {
 	return "(" + o + ".?user.orValue('') != '' || " + o + ".?role.orValue('') != '' || !(" + o + ".?type.orValue('') in " + seLinuxTypes + "))"
+}
+
+// runtimeSocketPaths are the host paths EKS-POD-022 forbids once cleaned (path.Clean): the
+// container runtime sockets, the directories holding them, and the host root
+// (internal/checks/pod/runtime_socket_mount.go).
+var runtimeSocketPaths = []string{
+	"/var/run/docker.sock", "/run/docker.sock",
+	"/var/run/containerd/containerd.sock", "/run/containerd/containerd.sock", "/var/run/containerd.sock",
+	"/var/run/crio/crio.sock", "/run/crio/crio.sock", "/var/run/crio.sock",
+	"/var/run/cri-dockerd.sock", "/run/dockershim.sock",
+	"/var/run", "/run", "/var/run/containerd", "/run/containerd", "/var/run/crio", "/run/crio",
+}
+
+// cleanPathPattern is an RE2 pattern matching the raw paths that path.Clean turns into one
+// of paths. CEL has no path.Clean; cleaning an absolute path without ".." (the API server
+// rejects ".." in hostPath.path) only drops repeated slashes, "." segments and a trailing
+// slash, which the pattern allows between and after the segments.
+func cleanPathPattern(paths []string) string {
+	const sep, tail = `/(?:\.?/)*`, `(?:/\.?)*`
+	alts := []string{`(?:/\.?)+`} // the root
+	for _, p := range paths {
+		var b strings.Builder
+		for _, seg := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
+			b.WriteString(sep + regexp.QuoteMeta(seg))
+		}
+		alts = append(alts, b.String()+tail)
+	}
+	return "^(?:" + strings.Join(alts, "|") + ")$"
 }
 
 // tagPattern matches the tag of an image reference without a digest: the non-empty text
@@ -189,4 +220,6 @@ var rules = map[string]rule{
 		violations: when("dyn(object).spec.?csi.?driver.orValue('') == 'efs.csi.aws.com' && "+
 			"(size(dyn(object).spec.csi.?volumeHandle.orValue('').split(':')) < 3 || !dyn(object).spec.csi.volumeHandle.split(':')[2].startsWith('fsap-'))",
 			"'EFS PersistentVolume volumeHandle ' + string(object.spec.csi.volumeHandle) + ' names no access point (fsap-...)'")},
+	"EKS-POD-022": {violations: "variables.spec.?volumes.orValue([]).filter(v, v.?hostPath.?path.orValue('').matches(r'" + cleanPathPattern(runtimeSocketPaths) + "'))" +
+		".map(v, 'volume \"' + string(v.name) + '\" mounts host path ' + string(v.hostPath.path) + ': the host root, a container runtime socket or a directory holding one')"},
 }
