@@ -158,6 +158,10 @@ func readDocs(fixture string) ([]*unstructured.Unstructured, error) {
 	if err != nil {
 		return nil, err
 	}
+	return readDocsFrom(data)
+}
+
+func readDocsFrom(data []byte) ([]*unstructured.Unstructured, error) {
 	var docs []*unstructured.Unstructured
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 	for {
@@ -667,5 +671,32 @@ func TestDocs(t *testing.T) {
 	got, err := os.ReadFile(path)
 	if err != nil || !bytes.Equal(got, want) {
 		t.Errorf("docs/admission-policies.md is stale; regenerate with EKSGUARD_UPDATE_GOLDEN=1 go test ./internal/policy/vap -run TestDocs")
+	}
+}
+
+// TestYAMLCreates: the YAML the command writes is accepted by the API server as written
+// (each object renamed, since TestParity installs the same names).
+func TestYAMLCreates(t *testing.T) {
+	ctx := context.Background()
+	data, err := vap.WriteYAML(check.MustAll(), vap.Options{Action: admissionv1.Audit, ExemptNamespaces: []string{"monitoring"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := readDocsFrom(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 2 * len(vap.Exported(check.MustAll())); len(docs) != want {
+		t.Fatalf("%d documents, want %d", len(docs), want)
+	}
+	for _, u := range docs {
+		u.SetName("yaml-" + u.GetName())
+		if u.GetKind() == "ValidatingAdmissionPolicyBinding" {
+			name, _, _ := unstructured.NestedString(u.Object, "spec", "policyName")
+			_ = unstructured.SetNestedField(u.Object, "yaml-"+name, "spec", "policyName")
+		}
+		if _, err := env.Create(ctx, u, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); err != nil {
+			t.Errorf("%s %s: %v", u.GetKind(), u.GetName(), err)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
 	"github.com/eksguard/eksguard/internal/check"
@@ -244,7 +245,15 @@ func WriteYAML(checks []*check.Check, opts Options) ([]byte, error) {
 		fmt.Fprintf(&b, "#   %s %s: %s\n", u.Check.ID, u.Check.Slug, u.Reason)
 	}
 	for _, o := range objs {
-		data, err := yaml.Marshal(o)
+		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+		if err != nil {
+			return nil, err
+		}
+		delete(m, "status") // written by the API server
+		if md, ok := m["metadata"].(map[string]any); ok {
+			delete(md, "creationTimestamp")
+		}
+		data, err := yaml.Marshal(m)
 		if err != nil {
 			return nil, err
 		}
@@ -259,24 +268,6 @@ func orDeny(a admissionv1.ValidationAction) admissionv1.ValidationAction {
 		return admissionv1.Deny
 	}
 	return a
-}
-
-// RuleIDs are the check IDs with a CEL form (for tests).
-func RuleIDs() map[string]bool {
-	m := map[string]bool{}
-	for id := range rules {
-		m[id] = true
-	}
-	return m
-}
-
-// UnsupportedIDs are the check IDs listed as unsupported (for tests).
-func UnsupportedIDs() map[string]bool {
-	m := map[string]bool{}
-	for id := range unsupported {
-		m[id] = true
-	}
-	return m
 }
 
 // Markdown renders docs/admission-policies.md: the exported checks and the object-local
