@@ -222,4 +222,12 @@ var rules = map[string]rule{
 			"'EFS PersistentVolume volumeHandle ' + string(object.spec.csi.volumeHandle) + ' names no access point (fsap-...)'")},
 	"EKS-POD-022": {violations: "variables.spec.?volumes.orValue([]).filter(v, v.?hostPath.?path.orValue('').matches(r'" + cleanPathPattern(runtimeSocketPaths) + "'))" +
 		".map(v, 'volume \"' + string(v.name) + '\" mounts host path ' + string(v.hostPath.path) + ': the host root, a container runtime socket or a directory holding one')"},
+	"EKS-POD-030": {object: &objectRule{group: "", version: "v1", resource: "namespaces",
+		changed: "dyn(object).metadata.?labels.orValue({}) != dyn(oldObject).metadata.?labels.orValue({})"},
+		// Levels as Pod Security Admission reads them: a missing enforce is privileged, an
+		// invalid one restricted; warn and audit must be valid and at least as strict.
+		violations: "['pod-security.kubernetes.io/warn', 'pod-security.kubernetes.io/audit'].filter(k, !(k in dyn(object).metadata.?labels.orValue({})) || " +
+			"!(dyn(object).metadata.?labels.orValue({})[k] in {'privileged': 0, 'baseline': 1, 'restricted': 2}) || {'privileged': 0, 'baseline': 1, 'restricted': 2}[dyn(object).metadata.?labels.orValue({})[k]] < " +
+			"('pod-security.kubernetes.io/enforce' in dyn(object).metadata.?labels.orValue({}) ? (dyn(object).metadata.?labels.orValue({})['pod-security.kubernetes.io/enforce'] in {'privileged': 0, 'baseline': 1, 'restricted': 2} ? {'privileged': 0, 'baseline': 1, 'restricted': 2}[dyn(object).metadata.?labels.orValue({})['pod-security.kubernetes.io/enforce']] : 2) : 0))" +
+			".map(k, 'namespace label ' + k + ' is missing, not a valid level, or less strict than enforce')"},
 }

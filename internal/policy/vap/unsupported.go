@@ -9,6 +9,4 @@ var unsupported = map[string]string{
 	// Object-local and expressible, but not translated yet: the scan still enforces them.
 	"EKS-IAM-020": "the ServiceAccount controller creates each namespace's default ServiceAccount without automountServiceAccountToken: " +
 		"denying that request would leave new namespaces without one, so pods naming no ServiceAccount could not start (a mutating policy fits)",
-	"EKS-POD-030": "not translated yet: Pod Security Admission itself rejects invalid level labels before policies run, and an " +
-		"existing namespace is judged only when its labels change, so parity needs more than dry-run creates",
 }
