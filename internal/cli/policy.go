@@ -41,6 +41,7 @@ The YAML starts with a comment listing the object-local checks that are not expo
 why; --list-unsupported prints only that list.`,
 		Example: `  eksguard policy export --format vap | kubectl apply -f -
   eksguard policy export --format vap --action Warn --exempt-namespaces monitoring
+  eksguard policy export --format vap --allowed-hostpath-prefixes /var/log/pods,/opt/agent
   eksguard policy export --format vap --list-unsupported`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
@@ -78,5 +79,6 @@ why; --list-unsupported prints only that list.`,
 	f.BoolVar(&listUnsupported, "list-unsupported", false, "list the object-local checks that are not exported, and why, instead of writing policies")
 	f.StringSliceVar(&opts.ExemptNamespaces, "exempt-namespaces", nil, "namespaces to treat as system namespaces, as eksguard scan does (comma-separated)")
 	f.BoolVar(&opts.IncludeSystemNamespaces, "include-system-namespaces", false, "bind checks that skip system namespaces there too, as eksguard scan does")
+	f.StringSliceVar(&opts.AllowedHostPathPrefixes, "allowed-hostpath-prefixes", nil, "hostPath prefixes EKS-POD-024 accepts, as eksguard scan does (comma-separated)")
 	return cmd
 }

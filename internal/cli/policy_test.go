@@ -130,3 +130,17 @@ func TestPolicyExportListUnsupported(t *testing.T) {
 		}
 	}
 }
+
+func TestPolicyExportHostPathPrefixes(t *testing.T) {
+	without := run(t, "", "policy", "export")
+	with := run(t, "", "policy", "export", "--allowed-hostpath-prefixes", "/var/log/pods")
+	if without.code != ExitOK || with.code != ExitOK {
+		t.Fatalf("exit %d / %d: %s%s", without.code, with.code, without.stderr, with.stderr)
+	}
+	pw, _ := decodeExport(t, without.stdout)
+	pa, _ := decodeExport(t, with.stdout)
+	expr := func(p *admissionv1.ValidatingAdmissionPolicy) string { return p.Spec.Variables[len(p.Spec.Variables)-1].Expression }
+	if a, b := expr(pw["eksguard-host-path-prefixes"]), expr(pa["eksguard-host-path-prefixes"]); a == b || !strings.Contains(b, "pods") {
+		t.Errorf("the prefixes do not reach EKS-POD-024's rule:\n%s\n%s", a, b)
+	}
+}

@@ -338,6 +338,9 @@ func bindingName(c *check.Check, i int) string {
 	return fmt.Sprintf("%s-v%d", vap.PolicyName(c), i)
 }
 
+// policyOf maps each test binding to the policy it binds.
+var policyOf = map[string]string{}
+
 // testBindingLabel selects, on a submitted object, the one test binding that judges it.
 const testBindingLabel = "eksguard-test/binding"
 
@@ -347,16 +350,27 @@ func install(t *testing.T, ctx context.Context, variants []vap.Options) {
 	t.Helper()
 	var objs []vap.Object
 	for _, c := range vap.Exported(check.MustAll()) {
-		p, err := vap.Policy(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs = append(objs, p)
+		var first *admissionv1.ValidatingAdmissionPolicy
 		for i, opts := range variants {
+			// A check whose policy depends on the options gets one policy per variant.
+			p, err := vap.Policy(c, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first == nil || !reflect.DeepEqual(p.Spec, first.Spec) {
+				p.Name = bindingName(c, i)
+				objs = append(objs, p)
+				if first == nil {
+					first = p
+				}
+			} else {
+				p = first
+			}
+			policyOf[bindingName(c, i)] = p.Name
 			// The exported binding, narrowed to the objects the test labels for it: each
 			// object is judged by one policy, and a denial names it.
 			b := vap.Binding(c, opts)
-			b.Name = bindingName(c, i)
+			b.Name, b.Spec.PolicyName = bindingName(c, i), p.Name
 			if b.Spec.MatchResources == nil {
 				b.Spec.MatchResources = &admissionv1.MatchResources{}
 			}
@@ -447,11 +461,13 @@ func TestParity(t *testing.T) {
 	// judged by bindings made with the same options; others are skipped.
 	variants := []vap.Options{{}}
 	variantOf := func(cfg check.Config) (int, bool) {
-		ns := check.Config{ExemptNamespaces: cfg.ExemptNamespaces, IncludeSystemNamespaces: cfg.IncludeSystemNamespaces}
-		if !reflect.DeepEqual(ns, cfg) {
+		taken := check.Config{ExemptNamespaces: cfg.ExemptNamespaces, IncludeSystemNamespaces: cfg.IncludeSystemNamespaces,
+			AllowedHostPathPrefixes: cfg.AllowedHostPathPrefixes}
+		if !reflect.DeepEqual(taken, cfg) {
 			return 0, false
 		}
-		opts := vap.Options{ExemptNamespaces: cfg.ExemptNamespaces, IncludeSystemNamespaces: cfg.IncludeSystemNamespaces}
+		opts := vap.Options{ExemptNamespaces: cfg.ExemptNamespaces, IncludeSystemNamespaces: cfg.IncludeSystemNamespaces,
+			AllowedHostPathPrefixes: cfg.AllowedHostPathPrefixes}
 		for i, v := range variants {
 			if reflect.DeepEqual(v, opts) {
 				return i, true
@@ -462,11 +478,13 @@ func TestParity(t *testing.T) {
 	}
 	for _, c := range vap.Exported(check.MustAll()) {
 		fixtures, _ := filepath.Glob(filepath.Join(root, "internal", "checks", "*", "testdata", c.Slug, "*.yaml"))
-		for _, f := range fixtures {
+		extra, _ := filepath.Glob(filepath.Join("testdata", c.Slug, "*.yaml"))
+		for _, f := range append(fixtures, extra...) {
 			variantOf(checktest.ConfigFor(t, f))
 		}
 	}
 	install(t, ctx, variants)
+	installed := len(variants)
 	a := newAdmission(t)
 	var compared, failing, skipped, inadmissible int
 	for _, c := range vap.Exported(check.MustAll()) {
@@ -488,6 +506,9 @@ func TestParity(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					cfg := checktest.ConfigFor(t, f)
 					variant, ok := variantOf(cfg)
+					if variant >= installed {
+						t.Fatalf("configuration %+v was not installed", cfg)
+					}
 					if !ok {
 						skipped++
 						t.Skipf("fixture sets a scan configuration (%+v) the export does not take", cfg)
@@ -528,8 +549,8 @@ func TestParity(t *testing.T) {
 						if o.denied == "" {
 							continue
 						}
-						if !strings.Contains(o.denied, "'"+vap.PolicyName(c)+"'") || !strings.Contains(o.denied, c.ID+" "+c.Title) {
-							t.Errorf("%s %s: denied, but not by %s with its ID and title: %s", name, obj, vap.PolicyName(c), o.denied)
+						if !strings.Contains(o.denied, "'"+policyOf[binding]+"'") || !strings.Contains(o.denied, c.ID+" "+c.Title) {
+							t.Errorf("%s %s: denied, but not by %s with its ID and title: %s", name, obj, policyOf[binding], o.denied)
 						}
 						denied[obj] = o.denied
 					}
@@ -597,7 +618,7 @@ func scan(t *testing.T, c *check.Check, f string, cfg check.Config) map[string][
 func TestDenyAction(t *testing.T) {
 	ctx := context.Background()
 	c, _ := check.Lookup("EKS-POD-001")
-	p, err := vap.Policy(c)
+	p, err := vap.Policy(c, vap.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

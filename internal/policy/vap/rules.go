@@ -1,6 +1,7 @@
 package vap
 
 import (
+	"path"
 	"regexp"
 	"strings"
 )
@@ -23,6 +24,9 @@ import (
 type rule struct {
 	violations string
 	object     *objectRule
+	// build, when set, makes violations from the export's options (a check whose scan
+	// takes configuration).
+	build func(Options) string
 }
 
 // objectRule is what an Object check's policy matches: one resource, and the CEL condition
@@ -100,6 +104,74 @@ func cleanPathPattern(paths []string) string {
 		alts = append(alts, b.String()+tail)
 	}
 	return "^(?:" + strings.Join(alts, "|") + ")$"
+}
+
+// underPattern is an RE2 pattern matching the raw absolute paths that path.Clean puts at
+// or below one of dirs (clean, absolute): the directory's segments, then the end or a '/'.
+// An empty dirs matches nothing.
+func underPattern(dirs []string) string {
+	const sep = `/(?:\.?/)*`
+	var alts []string
+	for _, d := range dirs {
+		if d == "/" {
+			return "^/.*$"
+		}
+		var b strings.Builder
+		for _, seg := range strings.Split(strings.TrimPrefix(d, "/"), "/") {
+			b.WriteString(sep + regexp.QuoteMeta(seg))
+		}
+		alts = append(alts, b.String())
+	}
+	if len(alts) == 0 {
+		return "^[^\\x00-\\x{10FFFF}]$" // no path
+	}
+	return "^(?:" + strings.Join(alts, "|") + ")(?:/.*)?$"
+}
+
+// withAncestors returns paths and every directory above them (the root included).
+func withAncestors(paths []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range paths {
+		for q := p; q != "/"; q = path.Dir(q) {
+			if !seen[q] {
+				seen[q] = true
+				out = append(out, q)
+			}
+		}
+	}
+	return out
+}
+
+// Sensitive host paths of EKS-POD-024 (internal/checks/pod/host_path_prefixes.go); /var/log
+// only when some container mounts the volume writable.
+var (
+	sensitiveHostPaths = []string{"/etc", "/root", "/home", "/proc", "/sys", "/dev", "/boot", "/lib", "/usr",
+		"/var/lib/kubelet", "/var/lib/containerd", "/var/lib/docker", "/etc/kubernetes"}
+	sensitiveWhenWritable = []string{"/var/log"}
+)
+
+// hostPathPrefixes is EKS-POD-024: a hostPath volume fails when it is at, below or above a
+// sensitive path (the root included), or is not below an allowed prefix.
+func hostPathPrefixes(opts Options) string {
+	var allowed []string
+	for _, a := range opts.AllowedHostPathPrefixes {
+		if a = strings.TrimSpace(a); strings.HasPrefix(a, "/") {
+			allowed = append(allowed, path.Clean(a))
+		}
+	}
+	sensitive := "v.hostPath.path.matches(r'" + underPattern(sensitiveHostPaths) + "') || " +
+		"v.hostPath.path.matches(r'" + cleanPathPattern(withAncestors(sensitiveHostPaths)) + "')"
+	writable := "variables.containers.exists(c, c.?volumeMounts.orValue([]).exists(m, m.name == v.name && m.?readOnly.orValue(false) != true))"
+	varLog := "v.hostPath.path.matches(r'" + underPattern(sensitiveWhenWritable) + "') || " +
+		"v.hostPath.path.matches(r'" + cleanPathPattern(withAncestors(sensitiveWhenWritable)) + "')"
+	notAllowed := "true"
+	if len(allowed) > 0 {
+		notAllowed = "!v.hostPath.path.matches(r'" + underPattern(allowed) + "')"
+	}
+	return "variables.spec.?volumes.orValue([]).filter(v, has(v.hostPath) && (" + sensitive + " || " +
+		"(" + writable + " && (" + varLog + ")) || " + notAllowed + "))" +
+		".map(v, 'volume \"' + string(v.name) + '\" mounts host path ' + string(v.hostPath.path) + ', a sensitive path or one outside the allowed prefixes')"
 }
 
 // tagPattern matches the tag of an image reference without a digest: the non-empty text
@@ -230,4 +302,5 @@ var rules = map[string]rule{
 			"!(dyn(object).metadata.?labels.orValue({})[k] in {'privileged': 0, 'baseline': 1, 'restricted': 2}) || {'privileged': 0, 'baseline': 1, 'restricted': 2}[dyn(object).metadata.?labels.orValue({})[k]] < " +
 			"('pod-security.kubernetes.io/enforce' in dyn(object).metadata.?labels.orValue({}) ? (dyn(object).metadata.?labels.orValue({})['pod-security.kubernetes.io/enforce'] in {'privileged': 0, 'baseline': 1, 'restricted': 2} ? {'privileged': 0, 'baseline': 1, 'restricted': 2}[dyn(object).metadata.?labels.orValue({})['pod-security.kubernetes.io/enforce']] : 2) : 0))" +
 			".map(k, 'namespace label ' + k + ' is missing, not a valid level, or less strict than enforce')"},
+	"EKS-POD-024": {build: hostPathPrefixes},
 }

@@ -37,6 +37,9 @@ type Options struct {
 	// IncludeSystemNamespaces binds checks that skip system namespaces there too (scan's
 	// --include-system-namespaces). Pod Security Standards checks stay exempt there, as in a scan.
 	IncludeSystemNamespaces bool
+	// AllowedHostPathPrefixes are the hostPath prefixes EKS-POD-024 accepts (scan's
+	// --allowed-hostpath-prefixes); without them every hostPath volume fails it, as in a scan.
+	AllowedHostPathPrefixes []string
 }
 
 // ParseAction reads a validation action, case-insensitively.
@@ -120,11 +123,15 @@ var specChanged = admissionv1.MatchCondition{
 		`(object.kind == 'PodTemplate' ? dyn(object).?template != dyn(oldObject).?template : dyn(object).?spec != dyn(oldObject).?spec)`,
 }
 
-// Policy builds the ValidatingAdmissionPolicy of an exported check.
-func Policy(c *check.Check) (*admissionv1.ValidatingAdmissionPolicy, error) {
+// Policy builds the ValidatingAdmissionPolicy of an exported check; only the checks that
+// take configuration read opts.
+func Policy(c *check.Check, opts Options) (*admissionv1.ValidatingAdmissionPolicy, error) {
 	r, ok := rules[c.ID]
 	if !ok {
 		return nil, fmt.Errorf("check %s has no CEL form", c.ID)
+	}
+	if r.build != nil {
+		r.violations = r.build(opts)
 	}
 	fail := admissionv1.Fail
 	ops := []admissionv1.OperationType{admissionv1.Create, admissionv1.Update}
@@ -221,7 +228,7 @@ type Object interface{ GetName() string }
 func Objects(checks []*check.Check, opts Options) ([]Object, error) {
 	var out []Object
 	for _, c := range Exported(checks) {
-		p, err := Policy(c)
+		p, err := Policy(c, opts)
 		if err != nil {
 			return nil, err
 		}
