@@ -139,7 +139,9 @@ func TestPolicyExportHostPathPrefixes(t *testing.T) {
 	}
 	pw, _ := decodeExport(t, without.stdout)
 	pa, _ := decodeExport(t, with.stdout)
-	expr := func(p *admissionv1.ValidatingAdmissionPolicy) string { return p.Spec.Variables[len(p.Spec.Variables)-1].Expression }
+	expr := func(p *admissionv1.ValidatingAdmissionPolicy) string {
+		return p.Spec.Variables[len(p.Spec.Variables)-1].Expression
+	}
 	if a, b := expr(pw["eksguard-host-path-prefixes"]), expr(pa["eksguard-host-path-prefixes"]); a == b || !strings.Contains(b, "pods") {
 		t.Errorf("the prefixes do not reach EKS-POD-024's rule:\n%s\n%s", a, b)
 	}
