@@ -462,12 +462,12 @@ func TestParity(t *testing.T) {
 	variants := []vap.Options{{}}
 	variantOf := func(cfg check.Config) (int, bool) {
 		taken := check.Config{ExemptNamespaces: cfg.ExemptNamespaces, IncludeSystemNamespaces: cfg.IncludeSystemNamespaces,
-			AllowedHostPathPrefixes: cfg.AllowedHostPathPrefixes}
+			AllowedHostPathPrefixes: cfg.AllowedHostPathPrefixes, ApprovedRegistries: cfg.ApprovedRegistries}
 		if !reflect.DeepEqual(taken, cfg) {
 			return 0, false
 		}
 		opts := vap.Options{ExemptNamespaces: cfg.ExemptNamespaces, IncludeSystemNamespaces: cfg.IncludeSystemNamespaces,
-			AllowedHostPathPrefixes: cfg.AllowedHostPathPrefixes}
+			AllowedHostPathPrefixes: cfg.AllowedHostPathPrefixes, ApprovedRegistries: cfg.ApprovedRegistries}
 		for i, v := range variants {
 			if reflect.DeepEqual(v, opts) {
 				return i, true

@@ -174,6 +174,60 @@ func hostPathPrefixes(opts Options) string {
 		".map(v, 'volume \"' + string(v.name) + '\" mounts host path ' + string(v.hostPath.path) + ', a sensitive path or one outside the allowed prefixes')"
 }
 
+// privateECRHost matches every private ECR registry host (EKS-IMG-003's default list,
+// internal/checks/image/image_approved_registries.go).
+const privateECRHost = `^[0-9]{12}\.(dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?|dkr-ecr(-fips)?\.[a-z0-9-]+\.on\.aws)$`
+
+// approvedRegistries is EKS-IMG-003: every container's image registry (IMAGE_REF: the first
+// component when it looks like a host, else docker.io) must be approved by a host[/path]
+// entry of opts.ApprovedRegistries, or by the default list when none is configured.
+func approvedRegistries(opts Options) string {
+	type entry struct{ host, path string }
+	var entries []entry
+	for _, e := range opts.ApprovedRegistries {
+		s := strings.TrimSpace(e)
+		if i := strings.Index(s, "://"); i >= 0 {
+			s = s[i+3:]
+		}
+		if s = strings.Trim(s, "/"); s == "" {
+			continue
+		}
+		host, p, _ := strings.Cut(s, "/")
+		if host = strings.ToLower(host); host == "index.docker.io" {
+			host = "docker.io"
+		}
+		entries = append(entries, entry{host, p})
+	}
+	// Inside: name is the reference without its digest, reg the registry, repo the
+	// repository with its tag (a path matches whole segments, then '/', the tag or the end).
+	repoMatches := func(p string) string {
+		q := regexp.QuoteMeta(p)
+		m := "repo.matches(r'^" + q + "(?:/|:[^/]*$|$)')"
+		// On docker.io an official image "nginx" is library/nginx.
+		return "(" + m + " || reg == 'docker.io' && !repo.contains('/') && ('library/' + repo).matches(r'^" + q + "(?:/|:[^/]*$|$)'))"
+	}
+	var alts []string
+	if len(entries) == 0 {
+		alts = []string{"reg.matches(r'" + privateECRHost + "')",
+			"reg == 'public.ecr.aws' && " + repoMatches("eks"), "reg == 'public.ecr.aws' && " + repoMatches("eks-distro")}
+	}
+	for _, e := range entries {
+		a := "reg == '" + celEscape(e.host) + "'"
+		if e.path != "" {
+			a += " && " + repoMatches(e.path)
+		}
+		alts = append(alts, "("+a+")")
+	}
+	approved := strings.Join(alts, " || ")
+	looksLikeHost := "(first.contains('.') || first.contains(':') || first == 'localhost' || first.lowerAscii() != first)"
+	return "variables.containers.filter(c, c.?image.orValue('') != '' && " +
+		"[string(c.image).split('@')[0]].exists(name, [name.contains('/') ? name.split('/')[0] : ''].exists(first, " +
+		"[first != '' && " + looksLikeHost + "].exists(explicit, " +
+		"[explicit ? (first.lowerAscii() == 'index.docker.io' ? 'docker.io' : first.lowerAscii()) : 'docker.io'].exists(reg, " +
+		"[explicit ? name.substring(size(first) + 1) : name].exists(repo, !(" + approved + ")))))))" +
+		".map(c, 'container \"' + string(c.name) + '\" image ' + string(c.image) + ' does not come from an approved registry')"
+}
+
 // tagPattern matches the tag of an image reference without a digest: the non-empty text
 // after the last ':' that follows the last '/' (IMAGE_REF, internal/checks/image/image_ref.go).
 const tagPattern = ":[^/:]+$"
@@ -303,4 +357,5 @@ var rules = map[string]rule{
 			"('pod-security.kubernetes.io/enforce' in dyn(object).metadata.?labels.orValue({}) ? (dyn(object).metadata.?labels.orValue({})['pod-security.kubernetes.io/enforce'] in {'privileged': 0, 'baseline': 1, 'restricted': 2} ? {'privileged': 0, 'baseline': 1, 'restricted': 2}[dyn(object).metadata.?labels.orValue({})['pod-security.kubernetes.io/enforce']] : 2) : 0))" +
 			".map(k, 'namespace label ' + k + ' is missing, not a valid level, or less strict than enforce')"},
 	"EKS-POD-024": {build: hostPathPrefixes},
+	"EKS-IMG-003": {build: approvedRegistries},
 }

@@ -4,7 +4,6 @@ package vap
 // package's tests fail when a PodSpec or Object check is in neither table.
 var unsupported = map[string]string{
 	// Settings a policy cannot read: the scan takes them from flags, a binding has no such input.
-	"EKS-IMG-003": "depends on the configured approved registries (--approved-registries) and, by default, on the scanning account's ECR registries, which a policy does not receive",
 	// Object-local and expressible, but not translated yet: the scan still enforces them.
 	"EKS-IAM-020": "the ServiceAccount controller creates each namespace's default ServiceAccount without automountServiceAccountToken: " +
 		"denying that request would leave new namespaces without one, so pods naming no ServiceAccount could not start (a mutating policy fits)",

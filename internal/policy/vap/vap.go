@@ -40,6 +40,9 @@ type Options struct {
 	// AllowedHostPathPrefixes are the hostPath prefixes EKS-POD-024 accepts (scan's
 	// --allowed-hostpath-prefixes); without them every hostPath volume fails it, as in a scan.
 	AllowedHostPathPrefixes []string
+	// ApprovedRegistries are the host[/path] entries EKS-IMG-003 accepts (scan's
+	// --approved-registries); without them, its default list.
+	ApprovedRegistries []string
 }
 
 // ParseAction reads a validation action, case-insensitively.
