@@ -38,7 +38,7 @@ kube-node-lease and --exempt-namespaces) for the Pod Security Standards checks, 
 checks that skip them unless --include-system-namespaces.
 
 The YAML starts with a comment listing the object-local checks that are not exported and
-why; --list-unsupported prints only that list.`,
+why; --list-unsupported prints every check that is not exported, with the reason, instead.`,
 		Example: `  eksguard policy export --format vap | kubectl apply -f -
   eksguard policy export --format vap --action Warn --exempt-namespaces monitoring
   eksguard policy export --format vap --allowed-hostpath-prefixes /var/log/pods,/opt/agent
@@ -76,7 +76,7 @@ why; --list-unsupported prints only that list.`,
 	f := cmd.Flags()
 	f.StringVar(&format, "format", "vap", "policy format: vap (ValidatingAdmissionPolicy)")
 	f.StringVar(&action, "action", "Deny", "the bindings' validation action: Deny, Warn or Audit")
-	f.BoolVar(&listUnsupported, "list-unsupported", false, "list the object-local checks that are not exported, and why, instead of writing policies")
+	f.BoolVar(&listUnsupported, "list-unsupported", false, "list the checks that are not exported, and why, instead of writing policies")
 	f.StringSliceVar(&opts.ExemptNamespaces, "exempt-namespaces", nil, "namespaces to treat as system namespaces, as eksguard scan does (comma-separated)")
 	f.BoolVar(&opts.IncludeSystemNamespaces, "include-system-namespaces", false, "bind checks that skip system namespaces there too, as eksguard scan does")
 	f.StringSliceVar(&opts.AllowedHostPathPrefixes, "allowed-hostpath-prefixes", nil, "hostPath prefixes EKS-POD-024 accepts, as eksguard scan does (comma-separated)")

@@ -53,6 +53,9 @@ func TestCoverage(t *testing.T) {
 		}
 	}
 	for _, u := range vap.UnsupportedChecks(all) {
+		if local := u.Check.PodSpec != nil || u.Check.Object != nil; local != u.ObjectLocal {
+			t.Errorf("%s: ObjectLocal = %v", u.Check.ID, u.ObjectLocal)
+		}
 		if strings.TrimSpace(u.Reason) == "" {
 			t.Errorf("%s (%s) is neither exported as a ValidatingAdmissionPolicy nor listed as unsupported with a reason (internal/policy/vap/unsupported.go)", u.Check.ID, u.Check.Slug)
 		}
