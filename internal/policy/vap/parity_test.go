@@ -489,7 +489,7 @@ func TestParity(t *testing.T) {
 	install(t, ctx, variants)
 	installed := len(variants)
 	a := newAdmission(t)
-	var compared, failing, skipped, inadmissible int
+	var compared, failing, skipped, inadmissible, objects, deniedObjects int
 	for _, c := range vap.Exported(check.MustAll()) {
 		dirs, _ := filepath.Glob(filepath.Join(root, "internal", "checks", "*", "testdata", c.Slug))
 		if len(dirs) != 1 {
@@ -565,6 +565,10 @@ func TestParity(t *testing.T) {
 						checkPasses++
 					}
 					for obj := range got {
+						objects++
+						if denied[obj] != "" {
+							deniedObjects++
+						}
 						if len(scanFails[obj]) > 0 != (denied[obj] != "") {
 							t.Errorf("MISMATCH %s %s %s: scan fails=%v %q; policy denies=%v %q", c.ID, name, obj, len(scanFails[obj]) > 0, scanFails[obj], denied[obj] != "", denied[obj])
 						}
@@ -581,7 +585,7 @@ func TestParity(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("parity: %d fixtures compared (%d failing the check), %d skipped for their scan configuration, %d workloads not compared because the API server rejects them whatever the policies say", compared, failing, skipped, inadmissible)
+	t.Logf("parity: %d objects compared, %d of them denied; %d fixtures compared (%d failing the check), %d skipped for their scan configuration, %d workloads not compared because the API server rejects them whatever the policies say", objects, deniedObjects, compared, failing, skipped, inadmissible)
 }
 
 // scan returns the workloads eksguard scan fails check c on, in fixture f, with the
