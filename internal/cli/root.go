@@ -62,7 +62,7 @@ or AWS resource (ARN).`,
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &ExitError{Code: ExitUsage, Err: err} })
-	root.AddCommand(newScanCommand(streams), newClusterCommand(streams), newAWSCommand(streams), newSnapshotCommand(streams), newDiffCommand(streams), newWebhookCommand(streams), newChecksCommand(streams), newExplainCommand(streams), newVersionCommand(streams))
+	root.AddCommand(newScanCommand(streams), newClusterCommand(streams), newAWSCommand(streams), newSnapshotCommand(streams), newDiffCommand(streams), newWebhookCommand(streams), newPolicyCommand(streams), newChecksCommand(streams), newExplainCommand(streams), newVersionCommand(streams))
 	return root
 }
 
