@@ -75,7 +75,7 @@ func TestWebhookRulesCoverTheChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range all {
-		if !ObjectLocal(c) {
+		if !Admissible(c) {
 			continue
 		}
 		kinds := c.Kinds

@@ -52,7 +52,7 @@ func TestWebhookParityWithScan(t *testing.T) {
 	created := map[string]bool{parityNamespace: true}
 	var compared, rejected, excluded int
 	for _, c := range all {
-		if !ObjectLocal(c) {
+		if !Admissible(c) {
 			continue
 		}
 		fixtures, _ := filepath.Glob(filepath.Join("../checks/*/testdata", c.Slug, "*.yaml"))
