@@ -181,10 +181,7 @@ func (p *fastParser) key(off, end int) (value string, style yaml.Style, after in
 		}
 		j := p.skipSpaces(close, end)
 		if j < end && t[j] == ':' && (j+1 == end || t[j+1] == ' ') {
-			st := yaml.DoubleQuotedStyle
-			if t[off] == '\'' {
-				st = yaml.SingleQuotedStyle
-			}
+			st := quoteStyle(t[off])
 			return v, st, j + 1, true
 		}
 		return "", 0, 0, false
@@ -212,6 +209,14 @@ func (p *fastParser) key(off, end int) (value string, style yaml.Style, after in
 		}
 	}
 	return "", 0, 0, false
+}
+
+// quoteStyle is the node style of a scalar quoted with q.
+func quoteStyle(q byte) yaml.Style {
+	if q == '\'' {
+		return yaml.SingleQuotedStyle
+	}
+	return yaml.DoubleQuotedStyle
 }
 
 // plainStart reports whether a plain scalar may start at off (YAML's ns-plain-first).
@@ -329,10 +334,7 @@ func (p *fastParser) value(parent, off, end int, inMapping bool) *yaml.Node {
 		if close < 0 {
 			bail()
 		}
-		st := yaml.DoubleQuotedStyle
-		if c == '\'' {
-			st = yaml.SingleQuotedStyle
-		}
+		st := quoteStyle(c)
 		n = p.node(yaml.ScalarNode, st, v, line, j)
 		p.endOfLine(close, end)
 		p.i++
@@ -381,19 +383,24 @@ func (p *fastParser) value(parent, off, end int, inMapping bool) *yaml.Node {
 		n = p.node(yaml.ScalarNode, 0, string(t[j:k]), line, j)
 		p.i++
 	}
-	// A more indented line after a one-line value would continue it (a multi-line plain
-	// scalar) or be an error; either way it is yaml.v3's to read. Comments are neither.
+	p.noContinuation(parent)
+	return n
+}
+
+// noContinuation bails when the next line that is not blank or a comment is indented more
+// than parent: after a one-line value it would continue it (a multi-line plain scalar) or be
+// an error; either way it is yaml.v3's to read. Comments never continue a scalar.
+func (p *fastParser) noContinuation(parent int) {
 	for q := p.i; q < len(p.lines); q++ {
 		l := p.lines[q]
-		if l.blank { // a comment never continues a scalar
+		if l.blank {
 			continue
 		}
 		if l.indent > parent {
 			bail()
 		}
-		break
+		return
 	}
-	return n
 }
 
 // endOfLine checks that only spaces and a comment follow offset off.
@@ -590,16 +597,7 @@ func (p *fastParser) blockScalar(parent, off, end int) *yaml.Node {
 	}
 	p.i = last
 	n := p.node(yaml.ScalarNode, style, string(b), line, off)
-	for q := p.i; q < len(p.lines); q++ {
-		l := p.lines[q]
-		if l.blank { // a comment never continues a scalar
-			continue
-		}
-		if l.indent > parent {
-			bail()
-		}
-		break
-	}
+	p.noContinuation(parent)
 	return n
 }
 
@@ -681,10 +679,7 @@ func (p *fastParser) flowScalarOrCollection(off, end int, isKey bool) (*yaml.Nod
 		if close < 0 {
 			bail()
 		}
-		st := yaml.DoubleQuotedStyle
-		if t[off] == '\'' {
-			st = yaml.SingleQuotedStyle
-		}
+		st := quoteStyle(t[off])
 		return p.node(yaml.ScalarNode, st, v, p.i, off), close
 	}
 	if !plainStart(t, off, end) {
