@@ -96,4 +96,3 @@ func (z *IAMAuthorization) RolePolicies(r iamtypes.RoleDetail) []PrincipalPolicy
 func IsServiceLinkedRole(r iamtypes.RoleDetail) bool {
 	return strings.HasPrefix(deref(r.Path), "/aws-service-role/")
 }
-
