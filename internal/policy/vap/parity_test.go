@@ -15,6 +15,7 @@ import (
 	"time"
 
 	admissionv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -31,6 +32,7 @@ import (
 	"github.com/eksguard/eksguard/internal/check"
 	_ "github.com/eksguard/eksguard/internal/checks/all"
 	"github.com/eksguard/eksguard/internal/checks/checktest"
+	"github.com/eksguard/eksguard/internal/exception"
 	"github.com/eksguard/eksguard/internal/policy/vap"
 	"github.com/eksguard/eksguard/internal/source/files"
 	"github.com/eksguard/eksguard/internal/source/kube/kubetest"
@@ -683,6 +685,40 @@ func TestDenyAction(t *testing.T) {
 	}
 	if _, err := pods.Create(ctx, pod("p", false), dry); err != nil {
 		t.Fatalf("compliant pod: %v", err)
+	}
+	// eksguard.io/ignore excepts the check as in a scan: by ID or slug, with a reason.
+	for annotation, admitted := range map[string]bool{
+		"EKS-POD-001: the node agent needs it":        true,
+		"eksguard-pod-999: x; privileged: node agent": true,
+		"eks-pod-001 : lower case and spaces":         true,
+		"EKS-POD-001":                                 false, // no reason
+		"EKS-POD-0011: another check":                 false,
+		"EKS-POD-016: only allowPrivilegeEscalation":  false,
+	} {
+		excepted := pod("p", true)
+		excepted.Annotations = map[string]string{exception.Annotation: annotation}
+		_, err := pods.Create(ctx, excepted, dry)
+		if admitted != (err == nil) {
+			t.Errorf("annotation %q: admitted=%v, want %v (%v)", annotation, err == nil, admitted, err)
+		}
+	}
+	// On a workload the pod template's annotations count too.
+	tmpl := pod("web", true)
+	tmpl.Annotations = map[string]string{exception.Annotation: "privileged: the node agent needs it"}
+	labels := map[string]string{"app": "web"}
+	tmpl.Labels = labels
+	deploy := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "deny-test"},
+		Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: tmpl.ObjectMeta, Spec: tmpl.Spec}},
+	}
+	deploys := env.Client.AppsV1().Deployments("deny-test")
+	if _, err := deploys.Create(ctx, deploy, dry); err != nil {
+		t.Errorf("deployment whose pod template excepts the check: %v", err)
+	}
+	deploy.Spec.Template.Annotations = nil
+	if _, err := deploys.Create(ctx, deploy, dry); !apierrors.IsForbidden(err) {
+		t.Errorf("privileged deployment without exception: got %v, want Forbidden", err)
 	}
 	updDry := metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}}
 	labelled := old.DeepCopy()

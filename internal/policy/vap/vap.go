@@ -8,6 +8,7 @@ package vap
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/eksguard/eksguard/internal/check"
+	"github.com/eksguard/eksguard/internal/exception"
 )
 
 // Labels and annotations set on every exported object.
@@ -169,6 +171,7 @@ func Policy(c *check.Check, opts Options) (*admissionv1.ValidatingAdmissionPolic
 				Rule: admissionv1.Rule{APIGroups: []string{w.group}, APIVersions: []string{w.version}, Resources: w.resources}}})
 		}
 	}
+	conds := []admissionv1.MatchCondition{cond, notExcepted(c, r.object == nil)}
 	vars = append(vars, admissionv1.Variable{Name: "violations", Expression: r.violations})
 	prefix := c.ID + " " + c.Title
 	forbidden := metav1.StatusReasonForbidden
@@ -178,7 +181,7 @@ func Policy(c *check.Check, opts Options) (*admissionv1.ValidatingAdmissionPolic
 		Spec: admissionv1.ValidatingAdmissionPolicySpec{
 			FailurePolicy:    &fail,
 			MatchConstraints: &admissionv1.MatchResources{ResourceRules: rr},
-			MatchConditions:  []admissionv1.MatchCondition{cond},
+			MatchConditions:  conds,
 			Variables:        vars,
 			Validations: []admissionv1.Validation{{
 				Expression:        "size(variables.violations) == 0",
@@ -188,6 +191,27 @@ func Policy(c *check.Check, opts Options) (*admissionv1.ValidatingAdmissionPolic
 			}},
 		},
 	}, nil
+}
+
+// ignoreOf reads the eksguard.io/ignore annotation of a metadata expression, ” when absent.
+func ignoreOf(meta string) string {
+	return meta + `.?annotations[?'` + exception.Annotation + `'].orValue('')`
+}
+
+// notExcepted skips objects that carry an eksguard.io/ignore annotation naming the check (its
+// ID or slug, case-insensitively) with a reason, on their own metadata or, for workloads, on
+// the pod template's, as scan and the webhook read it. Globs and exceptions files are not
+// honoured here (the policy sees the object only); README says so.
+func notExcepted(c *check.Check, podSpec bool) admissionv1.MatchCondition {
+	annotations := ignoreOf("dyn(object).metadata")
+	if podSpec {
+		annotations += ` + '\n' + (object.kind == 'Pod' ? '' : ` +
+			`object.kind == 'PodTemplate' ? ` + ignoreOf("dyn(object).?template.?metadata.orValue({})") + ` : ` +
+			`object.kind == 'CronJob' ? ` + ignoreOf("dyn(object).?spec.?jobTemplate.?spec.?template.?metadata.orValue({})") + ` : ` +
+			ignoreOf("dyn(object).?spec.?template.?metadata.orValue({})") + `)`
+	}
+	item := `(?i)(^|[;\n])[ \t]*(` + regexp.QuoteMeta(c.ID) + `|` + regexp.QuoteMeta(c.Slug) + `)[ \t]*:[ \t]*[^;\n \t]`
+	return admissionv1.MatchCondition{Name: "not-excepted", Expression: `!(` + annotations + `).matches('` + celEscape(item) + `')`}
 }
 
 func objectMeta(c *check.Check) metav1.ObjectMeta {
