@@ -25,7 +25,7 @@ func (p *fastParser) parse(text []byte) (doc *yaml.Node, ok bool) {
 			return nil, false
 		}
 	}
-	p.text, p.i = text, 0
+	p.text, p.i, p.depth = text, 0, 0
 	p.splitLines()
 	defer func() {
 		if r := recover(); r != nil {
@@ -53,6 +53,7 @@ type fastParser struct {
 	text  []byte
 	lines []fastLine
 	i     int // the current line
+	depth int // nesting of the collection being parsed
 	// nodes and children hold the tree: a few allocations per worker instead of one or
 	// more per node. stack collects the children of the collections being parsed.
 	nodes    []yaml.Node
@@ -140,6 +141,9 @@ func (p *fastParser) document() *yaml.Node {
 		if !(l.indent == 0 && isMarker(p.text[l.start:l.end], "...")) {
 			bail()
 		}
+		if rest := p.skipSpaces(l.start+3, l.end); rest < l.end && p.text[rest] != '#' {
+			bail() // "... b: c" is an error
+		}
 		p.i++
 		if p.nextContent() {
 			bail()
@@ -180,7 +184,7 @@ func (p *fastParser) key(off, end int) (value string, style yaml.Style, after in
 			return "", 0, 0, false
 		}
 		j := p.skipSpaces(close, end)
-		if j < end && t[j] == ':' && (j+1 == end || t[j+1] == ' ') {
+		if j < end && t[j] == ':' && (j+1 == end || t[j+1] == ' ') && j-off <= maxKeyLength {
 			st := quoteStyle(t[off])
 			return v, st, j + 1, true
 		}
@@ -197,7 +201,7 @@ func (p *fastParser) key(off, end int) (value string, style yaml.Style, after in
 				for k > off && t[k-1] == ' ' {
 					k--
 				}
-				if k-off > 1024 {
+				if j-off > maxKeyLength { // yaml.v3 measures up to the colon
 					return "", 0, 0, false
 				}
 				return string(t[off:k]), 0, j + 1, true
@@ -210,6 +214,24 @@ func (p *fastParser) key(off, end int) (value string, style yaml.Style, after in
 	}
 	return "", 0, 0, false
 }
+
+// maxKeyLength is YAML's limit on an implicit key, up to its colon.
+const maxKeyLength = 1024
+
+// maxFastDepth bounds the nesting the fast path follows: its recursion must not exhaust the
+// stack on hostile input (a Go stack overflow cannot be recovered). Deeper documents go to
+// yaml.v3, which has its own limit, and the converter rejects them past maxDepth anyway.
+const maxFastDepth = 256
+
+// enter counts one more level of nesting, bailing past maxFastDepth; leave undoes it.
+func (p *fastParser) enter() {
+	p.depth++
+	if p.depth > maxFastDepth {
+		bail()
+	}
+}
+
+func (p *fastParser) leave() { p.depth-- }
 
 // quoteStyle is the node style of a scalar quoted with q.
 func quoteStyle(q byte) yaml.Style {
@@ -232,6 +254,8 @@ func plainStart(t []byte, off, end int) bool {
 
 // mapping parses the block mapping whose keys start at column indent on the current line.
 func (p *fastParser) mapping(indent int) *yaml.Node {
+	p.enter()
+	defer p.leave()
 	var m *yaml.Node
 	mark := len(p.stack)
 	for p.nextContent() {
@@ -269,6 +293,8 @@ func (p *fastParser) mapping(indent int) *yaml.Node {
 
 // sequence parses the block sequence whose dashes are at column indent.
 func (p *fastParser) sequence(indent int) *yaml.Node {
+	p.enter()
+	defer p.leave()
 	var s *yaml.Node
 	mark := len(p.stack)
 	for p.nextContent() {
@@ -473,7 +499,7 @@ func (p *fastParser) quoted(off, end int) (string, int) {
 				b = append(b, '\r')
 			case 'e':
 				b = append(b, 0x1b)
-			case ' ', '"', '/', '\\':
+			case ' ', '"', '\\': // not "\/": yaml.v3 rejects it
 				b = append(b, e)
 			case 'x', 'u', 'U':
 				w := map[byte]int{'x': 2, 'u': 4, 'U': 8}[e]
@@ -604,6 +630,8 @@ func (p *fastParser) blockScalar(parent, off, end int) *yaml.Node {
 // flow reads a one-line flow collection starting at off and returns it with the offset
 // after its closing bracket.
 func (p *fastParser) flow(off, end int) (*yaml.Node, int) {
+	p.enter()
+	defer p.leave()
 	t := p.text
 	line := p.i
 	seq := t[off] == '['
@@ -682,7 +710,10 @@ func (p *fastParser) flowScalarOrCollection(off, end int, isKey bool) (*yaml.Nod
 		st := quoteStyle(t[off])
 		return p.node(yaml.ScalarNode, st, v, p.i, off), close
 	}
-	if !plainStart(t, off, end) {
+	// In flow context yaml.v3 reads '?' as the key indicator wherever it stands, and ':'
+	// next to other indicators in ways the fast path does not follow: a plain scalar with
+	// either anywhere but as the ": " separator is left to yaml.v3.
+	if !plainStart(t, off, end) || t[off] == ':' {
 		bail()
 	}
 	j := off
@@ -694,7 +725,7 @@ func (p *fastParser) flowScalarOrCollection(off, end int, isKey bool) (*yaml.Nod
 		if c == ':' && (j+1 == end || t[j+1] == ' ' || t[j+1] == ',' || t[j+1] == ']' || t[j+1] == '}') {
 			break
 		}
-		if c == '#' && t[j-1] == ' ' {
+		if c == '?' || c == ':' || c == '#' && t[j-1] == ' ' {
 			bail()
 		}
 	}

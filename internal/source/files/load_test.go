@@ -308,3 +308,23 @@ func TestSelfMergingAnchorsTerminate(t *testing.T) {
 		t.Errorf("objects %s (a bounded fan-out of merges is fine)\n%s", refs(inv), got)
 	}
 }
+
+// TestVeryDeepDocumentsAreErrorsNotCrashes: a million nested brackets or dashes is a clear
+// error, not a stack overflow (a Go stack overflow cannot be recovered and would kill the
+// scan of every other file).
+func TestVeryDeepDocumentsAreErrorsNotCrashes(t *testing.T) {
+	head := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\n"
+	inv := load(t, map[string]string{
+		"brackets.yaml": head + "data: " + strings.Repeat("[", 1_000_000) + strings.Repeat("]", 1_000_000) + "\n",
+		"dashes.yaml":   head + "x:\n" + strings.Repeat("- ", 1_000_000) + "x\n",
+		"ok.yaml":       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n",
+	}, Options{})
+	if got := refs(inv); got != "ConfigMap/ok" {
+		t.Fatalf("objects %s", got)
+	}
+	for _, want := range []string{"brackets.yaml:4: error", "dashes.yaml:4: error", "exceeded max depth"} {
+		if !strings.Contains(problems(inv), want) {
+			t.Errorf("problems lack %q:\n%s", want, problems(inv))
+		}
+	}
+}
