@@ -41,8 +41,25 @@ func NewMetrics() *Metrics {
 	return m
 }
 
+// knownKinds and knownOperations bound the label values of requests: /validate answers any
+// client that reaches it, and a label taken from the request body would let one create a
+// series per request.
+var (
+	knownKinds = map[string]bool{"Pod": true, "PodTemplate": true, "ReplicationController": true, "Deployment": true,
+		"ReplicaSet": true, "StatefulSet": true, "DaemonSet": true, "Job": true, "CronJob": true, "Namespace": true,
+		"ServiceAccount": true, "PersistentVolume": true, "StorageClass": true}
+	knownOperations = map[string]bool{"CREATE": true, "UPDATE": true, "DELETE": true, "CONNECT": true}
+)
+
+func bounded(v string, known map[string]bool) string {
+	if known[v] {
+		return v
+	}
+	return "other"
+}
+
 func (m *Metrics) observe(kind, operation string, d Decision, fs []check.Finding, elapsed time.Duration) {
-	m.requests.WithLabelValues(kind, operation).Inc()
+	m.requests.WithLabelValues(bounded(kind, knownKinds), bounded(operation, knownOperations)).Inc()
 	m.decisions.WithLabelValues(string(d)).Inc()
 	for _, f := range fs {
 		m.findings.WithLabelValues(f.CheckID, f.Severity.String(), string(d)).Inc()

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -189,16 +190,21 @@ func (r *Reviewer) review(ctx context.Context, req *admissionv1.AdmissionRequest
 	if mode == ModeOff {
 		return allow, DecisionExcluded, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
-	defer cancel()
-	findings, err := r.evaluate(ctx, req)
+	findings, excepted, err := r.evaluateWithin(ctx, req)
 	if err != nil {
 		msg := "eksguard could not evaluate this object: " + err.Error()
+		r.opts.Logger.Warn("admission evaluation failed", "uid", string(req.UID), "kind", req.Kind.Kind,
+			"namespace", req.Namespace, "name", req.Name, "error", err.Error())
 		if r.opts.FailClosed && mode == ModeEnforce {
 			return deny(msg), DecisionError, nil
 		}
 		allow.Warnings = []string{msg}
 		return allow, DecisionError, nil
+	}
+	if len(excepted) > 0 {
+		// Exceptions are decisions someone took: they are logged, never silent.
+		r.opts.Logger.Info("admission findings excepted", "uid", string(req.UID), "kind", req.Kind.Kind,
+			"namespace", req.Namespace, "name", req.Name, "user", req.UserInfo.Username, "exceptions", excepted)
 	}
 	if len(findings) == 0 {
 		return allow, DecisionAllow, nil
@@ -237,12 +243,38 @@ func (r *Reviewer) modeOf(namespace string) Mode {
 	return r.opts.Mode
 }
 
+// evaluateWithin runs evaluate, giving up after the timeout. Evaluation itself does not
+// stop at the deadline (one object's checks are short and bounded); a result that arrives
+// in time is used whole, one that does not is an error.
+func (r *Reviewer) evaluateWithin(ctx context.Context, req *admissionv1.AdmissionRequest) ([]check.Finding, []string, error) {
+	type result struct {
+		findings []check.Finding
+		excepted []string
+		err      error
+	}
+	done := make(chan result, 1)
+	go func() {
+		f, e, err := r.evaluate(context.WithoutCancel(ctx), req)
+		done <- result{f, e, err}
+	}()
+	timer := time.NewTimer(r.opts.Timeout)
+	defer timer.Stop()
+	select {
+	case res := <-done:
+		return res.findings, res.excepted, res.err
+	case <-timer.C:
+		return nil, nil, fmt.Errorf("evaluation took longer than %s", r.opts.Timeout)
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+}
+
 // evaluate runs the checks on the request's object and returns the failing findings that
-// count (not exempt, not excepted).
-func (r *Reviewer) evaluate(ctx context.Context, req *admissionv1.AdmissionRequest) ([]check.Finding, error) {
+// count (not exempt, not excepted), and the excepted ones as "CHECK-ID by SOURCE".
+func (r *Reviewer) evaluate(ctx context.Context, req *admissionv1.AdmissionRequest) ([]check.Finding, []string, error) {
 	var u unstructured.Unstructured
 	if err := u.UnmarshalJSON(req.Object.Raw); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", req.Kind.Kind, err)
+		return nil, nil, fmt.Errorf("decode %s: %w", req.Kind.Kind, err)
 	}
 	raw := u.Object
 	md, _ := raw["metadata"].(map[string]any)
@@ -251,6 +283,10 @@ func (r *Reviewer) evaluate(ctx context.Context, req *admissionv1.AdmissionReque
 		raw["metadata"] = md
 	}
 	delete(md, "managedFields")
+	// kubectl's last-applied annotation repeats the object, a Secret's data included.
+	if annotations, ok := md["annotations"].(map[string]any); ok {
+		delete(annotations, lastApplied)
+	}
 	name := u.GetName()
 	if name == "" {
 		name = req.Name
@@ -281,27 +317,34 @@ func (r *Reviewer) evaluate(ctx context.Context, req *admissionv1.AdmissionReque
 		Origin:    inventory.Origin{Item: -1, Live: &inventory.LiveRef{Cluster: "admission"}},
 	}
 	if problems := obj.Decode(); len(problems) > 0 && obj.Typed == nil {
-		return nil, fmt.Errorf("decode %s: %s", u.GetKind(), problems[0].Message)
+		return nil, nil, fmt.Errorf("decode %s: %s", u.GetKind(), problems[0].Message)
 	}
 	inv := &inventory.Inventory{}
 	inv.Add(obj)
 	cfg := r.opts.Config
 	if r.opts.Exceptions != nil {
-		m, _ := r.opts.Exceptions.Bind(inv)
+		m, _ := r.opts.Exceptions.At(time.Now()).Bind(inv)
 		cfg.Exceptions = m
 	}
 	out, err := check.Evaluate(ctx, inv, r.checks, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var failing []check.Finding
+	var excepted []string
 	for _, f := range out.Findings {
-		if f.Fails() {
+		switch {
+		case f.Fails():
 			failing = append(failing, f)
+		case f.Exception != nil:
+			excepted = append(excepted, f.CheckID+" by "+f.Exception.Source)
 		}
 	}
-	return failing, nil
+	return failing, excepted, nil
 }
+
+// lastApplied is kubectl's record of the last applied manifest.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 func deny(msg string) *admissionv1.AdmissionResponse {
 	return &admissionv1.AdmissionResponse{Allowed: false, Result: &metav1.Status{
@@ -342,7 +385,11 @@ func warnings(fs []check.Finding) []string {
 		}
 		w := fmt.Sprintf("eksguard %s (%s) %s: %s", f.CheckID, f.Severity, f.Path, f.Message)
 		if len(w) > maxWarning {
-			w = w[:maxWarning-3] + "..."
+			n := maxWarning - 3
+			for n > 0 && !utf8.RuneStart(w[n]) { // never split a character
+				n--
+			}
+			w = w[:n] + "..."
 		}
 		out = append(out, w)
 	}

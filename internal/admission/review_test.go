@@ -3,6 +3,7 @@ package admission
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -172,5 +173,62 @@ func TestExceptionsApply(t *testing.T) {
 	set := exception.New(nil, exception.Options{Now: time.Now(), Inline: true, Catalogue: cat})
 	if resp := reviewer(t, Options{Mode: ModeEnforce, Exceptions: set}).Review(ctx, req); !resp.Allowed {
 		t.Fatalf("excepted checks still denied: %s", resp.Result.Message)
+	}
+}
+
+// TestMetricLabelsAreBounded: kind and operation come from the request body, which any
+// client reaching /validate writes; they must not create a series per request.
+func TestMetricLabelsAreBounded(t *testing.T) {
+	m := NewMetrics()
+	r := reviewer(t, Options{Mode: ModeWarn, Metrics: m})
+	for i := range 50 {
+		req := request(admissionv1.Operation(fmt.Sprint("OP", i)), fmt.Sprint("Kind", i), "shop", privilegedPod)
+		r.Review(context.Background(), req)
+	}
+	families, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == "eksguard_admission_requests_total" && len(f.GetMetric()) != 1 {
+			t.Fatalf("%d request series for 50 made-up kinds", len(f.GetMetric()))
+		}
+	}
+	if got := counter(t, m, "eksguard_admission_requests_total", "other"); got != 50 {
+		t.Fatalf("requests labelled other: %v", got)
+	}
+}
+
+// TestTimeoutFollowsFailClosed: an evaluation that does not finish in time admits with a
+// warning, or denies in enforce mode with FailClosed; either way it is logged.
+func TestTimeoutFollowsFailClosed(t *testing.T) {
+	req := request(admissionv1.Create, "Pod", "shop", privilegedPod)
+	for _, closed := range []bool{false, true} {
+		var logs strings.Builder
+		r := reviewer(t, Options{Mode: ModeEnforce, Timeout: time.Nanosecond, FailClosed: closed, Logger: newTestLogger(&logs)})
+		resp := r.Review(context.Background(), req)
+		if resp.Allowed == closed {
+			t.Errorf("fail-closed=%v: allowed=%v", closed, resp.Allowed)
+		}
+		if !strings.Contains(logs.String(), "took longer than") {
+			t.Errorf("fail-closed=%v: timeout not logged: %s", closed, logs.String())
+		}
+	}
+}
+
+// TestExceptedFindingsAreLogged: an exception is a decision, and the review says who took it.
+func TestExceptedFindingsAreLogged(t *testing.T) {
+	cat, err := exception.DefaultCatalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"shop","annotations":{"eksguard.io/ignore":"EKS-POD-001: node agent; EKS-POD-016: node agent"}},
+"spec":{"containers":[{"name":"app","image":"nginx:1.27","securityContext":{"privileged":true}}]}}`
+	var logs strings.Builder
+	set := exception.New(nil, exception.Options{Now: time.Now(), Inline: true, Catalogue: cat})
+	r := reviewer(t, Options{Mode: ModeEnforce, Exceptions: set, Logger: newTestLogger(&logs)})
+	r.Review(context.Background(), request(admissionv1.Create, "Pod", "shop", pod))
+	if !strings.Contains(logs.String(), `"msg":"admission findings excepted"`) || !strings.Contains(logs.String(), "EKS-POD-001 by ") {
+		t.Fatalf("excepted findings not logged: %s", logs.String())
 	}
 }

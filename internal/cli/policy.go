@@ -80,6 +80,7 @@ why; --list-unsupported prints every check that is not exported, with the reason
 	f.StringSliceVar(&opts.ExemptNamespaces, "exempt-namespaces", nil, "namespaces to treat as system namespaces, as eksguard scan does (comma-separated)")
 	f.BoolVar(&opts.IncludeSystemNamespaces, "include-system-namespaces", false, "bind checks that skip system namespaces there too, as eksguard scan does")
 	f.StringSliceVar(&opts.AllowedHostPathPrefixes, "allowed-hostpath-prefixes", nil, "hostPath prefixes EKS-POD-024 accepts, as eksguard scan does (comma-separated)")
+	f.BoolVar(&opts.InlineExceptions, "inline-exceptions", false, "exempt objects whose eksguard.io/ignore annotation names the check (ID or slug) with a reason; off by default, since whoever creates an object controls its annotations")
 	f.StringSliceVar(&opts.ApprovedRegistries, "approved-registries", nil, "image registries EKS-IMG-003 accepts, as host[/path] prefixes, as eksguard scan does (comma-separated; default: private ECR and the EKS public ECR paths)")
 	return cmd
 }

@@ -29,7 +29,7 @@ type webhookOptions struct {
 	checks, skipChecks        []string
 	frameworks                []string
 	exceptionFiles            []string
-	noInlineExceptions        bool
+	inlineExceptions          bool
 	exclude                   []string
 	timeout                   time.Duration
 	failClosed                bool
@@ -78,7 +78,7 @@ cert-manager is not used.`,
 	f.StringSliceVar(&o.skipChecks, "skip-checks", nil, "skip these checks (IDs, slugs or globs; comma-separated)")
 	f.StringSliceVar(&o.frameworks, "framework", nil, "run only checks of these frameworks: eks-bp, cis-eks, pss-baseline, pss-restricted")
 	f.StringArrayVar(&o.exceptionFiles, "exceptions", nil, "exceptions file (repeatable)")
-	f.BoolVar(&o.noInlineExceptions, "no-inline-exceptions", false, "ignore "+exception.Annotation+" annotations on objects")
+	f.BoolVar(&o.inlineExceptions, "inline-exceptions", false, "honour "+exception.Annotation+" annotations on the reviewed objects (off: whoever creates an object controls its annotations; exceptions files are the operator's)")
 	f.StringSliceVar(&o.exclude, "exclude-namespaces", nil, "more namespaces never evaluated (kube-system, kube-node-lease and POD_NAMESPACE always are)")
 	f.DurationVar(&o.timeout, "timeout", 2*time.Second, "bound on one evaluation; keep it below the webhook configuration's timeoutSeconds")
 	f.BoolVar(&o.failClosed, "fail-closed", false, "in enforce mode, deny when an object cannot be evaluated (default: admit with a warning)")
@@ -142,7 +142,7 @@ func runWebhook(ctx context.Context, streams IO, o *webhookOptions) error {
 	metrics := admission.NewMetrics()
 	opts := admission.Options{
 		Mode: mode, FailOn: failOn, Checks: sel.Checks, Config: o.config,
-		Exceptions:         exception.New(entries, exception.Options{Now: time.Now(), Inline: !o.noInlineExceptions, Catalogue: cat}),
+		Exceptions:         exception.New(entries, exception.Options{Now: time.Now(), Inline: o.inlineExceptions, Catalogue: cat}),
 		ExcludedNamespaces: excluded, Timeout: o.timeout, FailClosed: o.failClosed, Logger: logger, Metrics: metrics,
 	}
 	ready := func() bool { return true }

@@ -211,6 +211,15 @@ type Set struct {
 	opts    Options
 }
 
+// At returns the set judged at now: expiry dates are compared with it. A long-running
+// process (the admission webhook) calls it per request, so an entry stops applying on its
+// expiry date without a restart.
+func (s *Set) At(now time.Time) *Set {
+	c := *s
+	c.opts.Now = now
+	return &c
+}
+
 // New builds a set from loaded entries.
 func New(entries []*Entry, opts Options) *Set {
 	for _, e := range entries {

@@ -627,7 +627,10 @@ func scan(t *testing.T, c *check.Check, f string, cfg check.Config) map[string][
 func TestDenyAction(t *testing.T) {
 	ctx := context.Background()
 	c, _ := check.Lookup("EKS-POD-001")
-	p, err := vap.Policy(c, vap.Options{})
+	if p, _ := vap.Policy(c, vap.Options{}); len(p.Spec.MatchConditions) != 1 {
+		t.Fatalf("annotations honoured without --inline-exceptions: %v", p.Spec.MatchConditions)
+	}
+	p, err := vap.Policy(c, vap.Options{InlineExceptions: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -686,7 +689,8 @@ func TestDenyAction(t *testing.T) {
 	if _, err := pods.Create(ctx, pod("p", false), dry); err != nil {
 		t.Fatalf("compliant pod: %v", err)
 	}
-	// eksguard.io/ignore excepts the check as in a scan: by ID or slug, with a reason.
+	// With --inline-exceptions, eksguard.io/ignore excepts the check as in a scan: by ID or
+	// slug, with a reason.
 	for annotation, admitted := range map[string]bool{
 		"EKS-POD-001: the node agent needs it":        true,
 		"eksguard-pod-999: x; privileged: node agent": true,

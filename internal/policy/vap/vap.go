@@ -45,6 +45,9 @@ type Options struct {
 	// ApprovedRegistries are the host[/path] entries EKS-IMG-003 accepts (scan's
 	// --approved-registries); without them, its default list.
 	ApprovedRegistries []string
+	// InlineExceptions honours eksguard.io/ignore annotations naming the check (a
+	// matchCondition). Off by default: whoever creates an object controls its annotations.
+	InlineExceptions bool
 }
 
 // ParseAction reads a validation action, case-insensitively.
@@ -171,7 +174,10 @@ func Policy(c *check.Check, opts Options) (*admissionv1.ValidatingAdmissionPolic
 				Rule: admissionv1.Rule{APIGroups: []string{w.group}, APIVersions: []string{w.version}, Resources: w.resources}}})
 		}
 	}
-	conds := []admissionv1.MatchCondition{cond, notExcepted(c, r.object == nil)}
+	conds := []admissionv1.MatchCondition{cond}
+	if opts.InlineExceptions {
+		conds = append(conds, notExcepted(c, r.object == nil))
+	}
 	vars = append(vars, admissionv1.Variable{Name: "violations", Expression: r.violations})
 	prefix := c.ID + " " + c.Title
 	forbidden := metav1.StatusReasonForbidden
