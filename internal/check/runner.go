@@ -37,6 +37,12 @@ type Config struct {
 	MaxSecretAgeDays int
 	// IncidentResponse are the operator's answers EKS-IR-005 records and judges.
 	IncidentResponse IncidentResponse
+	// MaxClusterAdmins is max_cluster_admins of EKS-IAM-010: how many principals may hold
+	// cluster-wide admin. Zero means the catalogue's default (DefaultMaxClusterAdmins).
+	MaxClusterAdmins int
+	// MaxPublicCIDRPrefix is max_public_cidr_prefix of EKS-IAM-002: the shortest prefix length a
+	// public endpoint CIDR may have, per address family. Zero means the catalogue's default.
+	MaxPublicCIDRPrefix PublicCIDRPrefix
 	// Exceptions, when set, marks the findings it covers as excepted (StatusExcepted).
 	Exceptions Excepter
 }
@@ -50,6 +56,45 @@ func (c Config) SecretAgeDays() int {
 		return c.MaxSecretAgeDays
 	}
 	return DefaultMaxSecretAgeDays
+}
+
+// DefaultMaxClusterAdmins is max_cluster_admins when the configuration does not set it.
+const DefaultMaxClusterAdmins = 3
+
+// ClusterAdmins is max_cluster_admins: MaxClusterAdmins, or its default.
+func (c Config) ClusterAdmins() int {
+	if c.MaxClusterAdmins > 0 {
+		return c.MaxClusterAdmins
+	}
+	return DefaultMaxClusterAdmins
+}
+
+// PublicCIDRPrefix is the configuration's max_public_cidr_prefix block: the shortest prefix
+// length EKS-IAM-002 accepts for an IPv4 and an IPv6 public access CIDR.
+type PublicCIDRPrefix struct {
+	IPv4, IPv6 int
+}
+
+// Defaults of max_public_cidr_prefix: /16 for IPv4, /32 for IPv6.
+const (
+	DefaultMaxPublicCIDRPrefixV4 = 16
+	DefaultMaxPublicCIDRPrefixV6 = 32
+)
+
+// PublicCIDRPrefixV4 is max_public_cidr_prefix.ipv4, or its default.
+func (c Config) PublicCIDRPrefixV4() int {
+	if c.MaxPublicCIDRPrefix.IPv4 > 0 {
+		return c.MaxPublicCIDRPrefix.IPv4
+	}
+	return DefaultMaxPublicCIDRPrefixV4
+}
+
+// PublicCIDRPrefixV6 is max_public_cidr_prefix.ipv6, or its default.
+func (c Config) PublicCIDRPrefixV6() int {
+	if c.MaxPublicCIDRPrefix.IPv6 > 0 {
+		return c.MaxPublicCIDRPrefix.IPv6
+	}
+	return DefaultMaxPublicCIDRPrefixV6
 }
 
 // IncidentResponse is the configuration's incident_response block: where the EKS incident

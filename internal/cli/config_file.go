@@ -24,6 +24,15 @@ type settingsFile struct {
 	RBACExempt              []string                `json:"rbac_exempt"`
 	MaxSecretAgeDays        *int                    `json:"max_secret_age_days"`
 	IncidentResponse        *check.IncidentResponse `json:"incident_response"`
+	MaxClusterAdmins        *int                    `json:"max_cluster_admins"`
+	MaxPublicCIDRPrefix     *publicCIDRPrefix       `json:"max_public_cidr_prefix"`
+}
+
+// publicCIDRPrefix is max_public_cidr_prefix as the file gives it: either family may be left
+// out (keeping its default), and an explicit 0 is an error rather than "unset".
+type publicCIDRPrefix struct {
+	IPv4 *int `json:"ipv4"`
+	IPv6 *int `json:"ipv6"`
 }
 
 // settingsFlags are the flags that set the same thing as a key of the file; a flag given on
@@ -58,6 +67,18 @@ func loadSettings(path string) (*settingsFile, error) {
 	}
 	if s.MaxSecretAgeDays != nil && *s.MaxSecretAgeDays <= 0 {
 		return nil, fmt.Errorf("%s: max_secret_age_days must be a positive number of days, not %d", path, *s.MaxSecretAgeDays)
+	}
+	if s.MaxClusterAdmins != nil && *s.MaxClusterAdmins <= 0 {
+		return nil, fmt.Errorf("%s: max_cluster_admins must be a positive number of principals, not %d", path, *s.MaxClusterAdmins)
+	}
+	if p := s.MaxPublicCIDRPrefix; p != nil {
+		// /0 is the whole internet, which EKS-IAM-002 fails whatever the limit.
+		if p.IPv4 != nil && (*p.IPv4 < 1 || *p.IPv4 > 32) {
+			return nil, fmt.Errorf("%s: max_public_cidr_prefix.ipv4 must be a prefix length from 1 to 32, not %d", path, *p.IPv4)
+		}
+		if p.IPv6 != nil && (*p.IPv6 < 1 || *p.IPv6 > 128) {
+			return nil, fmt.Errorf("%s: max_public_cidr_prefix.ipv6 must be a prefix length from 1 to 128, not %d", path, *p.IPv6)
+		}
 	}
 	if ir := s.IncidentResponse; ir != nil {
 		for key, v := range map[string]string{"last_game_day": ir.LastGameDay, "last_pentest": ir.LastPentest} {
@@ -101,5 +122,16 @@ func (s *settingsFile) apply(cfg *check.Config, flags *pflag.FlagSet) {
 	}
 	if s.IncidentResponse != nil {
 		cfg.IncidentResponse = *s.IncidentResponse
+	}
+	if s.MaxClusterAdmins != nil {
+		cfg.MaxClusterAdmins = *s.MaxClusterAdmins
+	}
+	if p := s.MaxPublicCIDRPrefix; p != nil {
+		if p.IPv4 != nil {
+			cfg.MaxPublicCIDRPrefix.IPv4 = *p.IPv4
+		}
+		if p.IPv6 != nil {
+			cfg.MaxPublicCIDRPrefix.IPv6 = *p.IPv6
+		}
 	}
 }

@@ -30,6 +30,8 @@ allowed_hostpath_prefixes: [/var/log]
 approved_registries: [registry.example.com]
 rbac_exempt: ["ops:reader"]
 max_secret_age_days: 30
+max_cluster_admins: 5
+max_public_cidr_prefix: {ipv4: 20}
 incident_response:
   runbook_url: https://wiki.example.com/eks-ir
   last_game_day: 2026-03-01
@@ -61,6 +63,13 @@ incident_response:
 	if (check.Config{}).SecretAgeDays() != check.DefaultMaxSecretAgeDays {
 		t.Errorf("default max_secret_age_days")
 	}
+	if c.ClusterAdmins() != 5 || c.PublicCIDRPrefixV4() != 20 || c.PublicCIDRPrefixV6() != check.DefaultMaxPublicCIDRPrefixV6 {
+		t.Errorf("max_cluster_admins / max_public_cidr_prefix: %+v", c)
+	}
+	var zero check.Config
+	if zero.ClusterAdmins() != 3 || zero.PublicCIDRPrefixV4() != 16 || zero.PublicCIDRPrefixV6() != 32 {
+		t.Errorf("defaults of max_cluster_admins / max_public_cidr_prefix: %+v", zero)
+	}
 
 	for body, msg := range map[string]string{
 		"exempt_namespace: [a]\n":                           `unknown key "exempt_namespace"`,
@@ -68,6 +77,11 @@ incident_response:
 		"max_secret_age_days: 0\n":                          "max_secret_age_days must be a positive number",
 		"incident_response:\n  last_pentest: last spring\n": `incident_response.last_pentest: "last spring" is not a date`,
 		"max_secret_age_days: ninety\n":                     "max_secret_age_days",
+		"max_cluster_admins: -1\n":                          "max_cluster_admins must be a positive number",
+		"max_public_cidr_prefix: {ipv4: 33}\n":              "max_public_cidr_prefix.ipv4 must be a prefix length from 1 to 32, not 33",
+		"max_public_cidr_prefix: {ipv6: 0}\n":               "max_public_cidr_prefix.ipv6 must be a prefix length from 1 to 128, not 0",
+		"max_public_cidr_prefix: {ipv4: 16, v6: 32}\n":      `unknown key "v6"`,
+		"max_public_cidr_prefix: 16\n":                      "max_public_cidr_prefix",
 	} {
 		if _, err := loadSettings(writeSettings(t, body)); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%q: err = %v, want it to say %q", body, err, msg)
