@@ -43,6 +43,12 @@ type Config struct {
 	// MaxPublicCIDRPrefix is max_public_cidr_prefix of EKS-IAM-002: the shortest prefix length a
 	// public endpoint CIDR may have, per address family. Zero means the catalogue's default.
 	MaxPublicCIDRPrefix PublicCIDRPrefix
+	// MaxAMIAgeDays is max_ami_age_days of EKS-INF-002: how old a node AMI may be. Zero means
+	// the catalogue's default (DefaultMaxAMIAgeDays).
+	MaxAMIAgeDays int
+	// MinLogRetentionDays is min_log_retention_days of EKS-DET-003: the shortest retention of
+	// the control-plane log group. Zero means the catalogue's default.
+	MinLogRetentionDays int
 	// Exceptions, when set, marks the findings it covers as excepted (StatusExcepted).
 	Exceptions Excepter
 }
@@ -67,6 +73,28 @@ func (c Config) ClusterAdmins() int {
 		return c.MaxClusterAdmins
 	}
 	return DefaultMaxClusterAdmins
+}
+
+// Defaults of max_ami_age_days and min_log_retention_days.
+const (
+	DefaultMaxAMIAgeDays       = 30
+	DefaultMinLogRetentionDays = 90
+)
+
+// AMIAgeDays is max_ami_age_days: MaxAMIAgeDays, or its default.
+func (c Config) AMIAgeDays() int {
+	if c.MaxAMIAgeDays > 0 {
+		return c.MaxAMIAgeDays
+	}
+	return DefaultMaxAMIAgeDays
+}
+
+// LogRetentionDays is min_log_retention_days: MinLogRetentionDays, or its default.
+func (c Config) LogRetentionDays() int {
+	if c.MinLogRetentionDays > 0 {
+		return c.MinLogRetentionDays
+	}
+	return DefaultMinLogRetentionDays
 }
 
 // PublicCIDRPrefix is the configuration's max_public_cidr_prefix block: the shortest prefix

@@ -26,6 +26,8 @@ type settingsFile struct {
 	IncidentResponse        *check.IncidentResponse `json:"incident_response"`
 	MaxClusterAdmins        *int                    `json:"max_cluster_admins"`
 	MaxPublicCIDRPrefix     *publicCIDRPrefix       `json:"max_public_cidr_prefix"`
+	MaxAMIAgeDays           *int                    `json:"max_ami_age_days"`
+	MinLogRetentionDays     *int                    `json:"min_log_retention_days"`
 }
 
 // publicCIDRPrefix is max_public_cidr_prefix as the file gives it: either family may be left
@@ -65,8 +67,12 @@ func loadSettings(path string) (*settingsFile, error) {
 		msg = strings.Replace(msg, "unknown field", "unknown key", 1)
 		return nil, fmt.Errorf("%s: %s", path, msg)
 	}
-	if s.MaxSecretAgeDays != nil && *s.MaxSecretAgeDays <= 0 {
-		return nil, fmt.Errorf("%s: max_secret_age_days must be a positive number of days, not %d", path, *s.MaxSecretAgeDays)
+	for key, days := range map[string]*int{
+		"max_secret_age_days": s.MaxSecretAgeDays, "max_ami_age_days": s.MaxAMIAgeDays, "min_log_retention_days": s.MinLogRetentionDays,
+	} {
+		if days != nil && *days <= 0 {
+			return nil, fmt.Errorf("%s: %s must be a positive number of days, not %d", path, key, *days)
+		}
 	}
 	if s.MaxClusterAdmins != nil && *s.MaxClusterAdmins <= 0 {
 		return nil, fmt.Errorf("%s: max_cluster_admins must be a positive number of principals, not %d", path, *s.MaxClusterAdmins)
@@ -125,6 +131,12 @@ func (s *settingsFile) apply(cfg *check.Config, flags *pflag.FlagSet) {
 	}
 	if s.MaxClusterAdmins != nil {
 		cfg.MaxClusterAdmins = *s.MaxClusterAdmins
+	}
+	if s.MaxAMIAgeDays != nil {
+		cfg.MaxAMIAgeDays = *s.MaxAMIAgeDays
+	}
+	if s.MinLogRetentionDays != nil {
+		cfg.MinLogRetentionDays = *s.MinLogRetentionDays
 	}
 	if p := s.MaxPublicCIDRPrefix; p != nil {
 		if p.IPv4 != nil {

@@ -32,6 +32,8 @@ rbac_exempt: ["ops:reader"]
 max_secret_age_days: 30
 max_cluster_admins: 5
 max_public_cidr_prefix: {ipv4: 20}
+max_ami_age_days: 45
+min_log_retention_days: 365
 incident_response:
   runbook_url: https://wiki.example.com/eks-ir
   last_game_day: 2026-03-01
@@ -66,8 +68,12 @@ incident_response:
 	if c.ClusterAdmins() != 5 || c.PublicCIDRPrefixV4() != 20 || c.PublicCIDRPrefixV6() != check.DefaultMaxPublicCIDRPrefixV6 {
 		t.Errorf("max_cluster_admins / max_public_cidr_prefix: %+v", c)
 	}
+	if c.AMIAgeDays() != 45 || c.LogRetentionDays() != 365 {
+		t.Errorf("max_ami_age_days / min_log_retention_days: %+v", c)
+	}
 	var zero check.Config
-	if zero.ClusterAdmins() != 3 || zero.PublicCIDRPrefixV4() != 16 || zero.PublicCIDRPrefixV6() != 32 {
+	if zero.ClusterAdmins() != 3 || zero.PublicCIDRPrefixV4() != 16 || zero.PublicCIDRPrefixV6() != 32 ||
+		zero.AMIAgeDays() != 30 || zero.LogRetentionDays() != 90 {
 		t.Errorf("defaults of max_cluster_admins / max_public_cidr_prefix: %+v", zero)
 	}
 
@@ -77,6 +83,8 @@ incident_response:
 		"max_secret_age_days: 0\n":                          "max_secret_age_days must be a positive number",
 		"incident_response:\n  last_pentest: last spring\n": `incident_response.last_pentest: "last spring" is not a date`,
 		"max_secret_age_days: ninety\n":                     "max_secret_age_days",
+		"max_ami_age_days: -7\n":                            "max_ami_age_days must be a positive number of days, not -7",
+		"min_log_retention_days: 0\n":                       "min_log_retention_days must be a positive number of days, not 0",
 		"max_cluster_admins: -1\n":                          "max_cluster_admins must be a positive number",
 		"max_public_cidr_prefix: {ipv4: 33}\n":              "max_public_cidr_prefix.ipv4 must be a prefix length from 1 to 32, not 33",
 		"max_public_cidr_prefix: {ipv6: 0}\n":               "max_public_cidr_prefix.ipv6 must be a prefix length from 1 to 128, not 0",

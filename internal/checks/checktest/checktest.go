@@ -8,7 +8,8 @@
 // allowed-hostpath-prefixes=/a:/b" sets the check configuration for that fixture; further
 // options: exempt-namespaces=a:b, approved-registries=a:b, rbac-exempt=a|b,
 // max-secret-age-days=N, runbook-url=URL, last-game-day=YYYY-MM-DD, last-pentest=YYYY-MM-DD,
-// max-cluster-admins=N, max-public-cidr-prefix-ipv4=N, max-public-cidr-prefix-ipv6=N.
+// max-cluster-admins=N, max-public-cidr-prefix-ipv4=N, max-public-cidr-prefix-ipv6=N,
+// max-ami-age-days=N, min-log-retention-days=N.
 //
 // Checks of the AWS side take recorded facts instead (see LoadFacts):
 //
@@ -212,6 +213,10 @@ func parseDirective(t *testing.T, fixture, directive string) check.Config {
 			cfg.MaxPublicCIDRPrefix.IPv4 = atoi(t, fixture, key, val)
 		case "max-public-cidr-prefix-ipv6":
 			cfg.MaxPublicCIDRPrefix.IPv6 = atoi(t, fixture, key, val)
+		case "max-ami-age-days":
+			cfg.MaxAMIAgeDays = atoi(t, fixture, key, val)
+		case "min-log-retention-days":
+			cfg.MinLogRetentionDays = atoi(t, fixture, key, val)
 		case "runbook-url":
 			cfg.IncidentResponse.RunbookURL = val
 		case "last-game-day":
