@@ -49,6 +49,10 @@ type Config struct {
 	// MinLogRetentionDays is min_log_retention_days of EKS-DET-003: the shortest retention of
 	// the control-plane log group. Zero means the catalogue's default.
 	MinLogRetentionDays int
+	// QuarantineLabel is quarantine_label of EKS-IR-001, "key=value": the label responders put
+	// on a compromised pod to isolate it. Empty means the catalogue's default
+	// (DefaultQuarantineLabel).
+	QuarantineLabel string
 	// Exceptions, when set, marks the findings it covers as excepted (StatusExcepted).
 	Exceptions Excepter
 }
@@ -95,6 +99,19 @@ func (c Config) LogRetentionDays() int {
 		return c.MinLogRetentionDays
 	}
 	return DefaultMinLogRetentionDays
+}
+
+// DefaultQuarantineLabel is quarantine_label when the configuration does not set it.
+const DefaultQuarantineLabel = "eksguard.io/quarantine=true"
+
+// Quarantine is quarantine_label, QuarantineLabel or its default, as label key and value.
+func (c Config) Quarantine() (key, value string) {
+	l := c.QuarantineLabel
+	if l == "" {
+		l = DefaultQuarantineLabel
+	}
+	key, value, _ = strings.Cut(l, "=")
+	return key, value
 }
 
 // PublicCIDRPrefix is the configuration's max_public_cidr_prefix block: the shortest prefix

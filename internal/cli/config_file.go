@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 
 	"github.com/eksguard/eksguard/internal/check"
@@ -28,6 +29,7 @@ type settingsFile struct {
 	MaxPublicCIDRPrefix     *publicCIDRPrefix       `json:"max_public_cidr_prefix"`
 	MaxAMIAgeDays           *int                    `json:"max_ami_age_days"`
 	MinLogRetentionDays     *int                    `json:"min_log_retention_days"`
+	QuarantineLabel         *string                 `json:"quarantine_label"`
 }
 
 // publicCIDRPrefix is max_public_cidr_prefix as the file gives it: either family may be left
@@ -86,6 +88,11 @@ func loadSettings(path string) (*settingsFile, error) {
 			return nil, fmt.Errorf("%s: max_public_cidr_prefix.ipv6 must be a prefix length from 1 to 128, not %d", path, *p.IPv6)
 		}
 	}
+	if l := s.QuarantineLabel; l != nil {
+		if err := checkLabel(*l); err != "" {
+			return nil, fmt.Errorf("%s: quarantine_label %q: %s", path, *l, err)
+		}
+	}
 	if ir := s.IncidentResponse; ir != nil {
 		for key, v := range map[string]string{"last_game_day": ir.LastGameDay, "last_pentest": ir.LastPentest} {
 			if v == "" {
@@ -97,6 +104,21 @@ func loadSettings(path string) (*settingsFile, error) {
 		}
 	}
 	return &s, nil
+}
+
+// checkLabel says what is wrong with a "key=value" label, or "" when nothing is.
+func checkLabel(l string) string {
+	key, value, ok := strings.Cut(l, "=")
+	if !ok {
+		return "want key=value"
+	}
+	if errs := validation.IsQualifiedName(key); len(errs) > 0 {
+		return "label key: " + strings.Join(errs, "; ")
+	}
+	if errs := validation.IsValidLabelValue(value); len(errs) > 0 {
+		return "label value: " + strings.Join(errs, "; ")
+	}
+	return ""
 }
 
 // apply sets cfg from the file, except what a flag given on the command line already set.
@@ -131,6 +153,9 @@ func (s *settingsFile) apply(cfg *check.Config, flags *pflag.FlagSet) {
 	}
 	if s.MaxClusterAdmins != nil {
 		cfg.MaxClusterAdmins = *s.MaxClusterAdmins
+	}
+	if s.QuarantineLabel != nil {
+		cfg.QuarantineLabel = *s.QuarantineLabel
 	}
 	if s.MaxAMIAgeDays != nil {
 		cfg.MaxAMIAgeDays = *s.MaxAMIAgeDays

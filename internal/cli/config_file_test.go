@@ -34,6 +34,7 @@ max_cluster_admins: 5
 max_public_cidr_prefix: {ipv4: 20}
 max_ami_age_days: 45
 min_log_retention_days: 365
+quarantine_label: security.example.com/isolate=now
 incident_response:
   runbook_url: https://wiki.example.com/eks-ir
   last_game_day: 2026-03-01
@@ -71,7 +72,13 @@ incident_response:
 	if c.AMIAgeDays() != 45 || c.LogRetentionDays() != 365 {
 		t.Errorf("max_ami_age_days / min_log_retention_days: %+v", c)
 	}
+	if k, v := c.Quarantine(); k != "security.example.com/isolate" || v != "now" {
+		t.Errorf("quarantine_label: %q=%q", k, v)
+	}
 	var zero check.Config
+	if k, v := zero.Quarantine(); k+"="+v != check.DefaultQuarantineLabel {
+		t.Errorf("default quarantine_label: %q=%q", k, v)
+	}
 	if zero.ClusterAdmins() != 3 || zero.PublicCIDRPrefixV4() != 16 || zero.PublicCIDRPrefixV6() != 32 ||
 		zero.AMIAgeDays() != 30 || zero.LogRetentionDays() != 90 {
 		t.Errorf("defaults of max_cluster_admins / max_public_cidr_prefix: %+v", zero)
@@ -85,6 +92,9 @@ incident_response:
 		"max_secret_age_days: ninety\n":                     "max_secret_age_days",
 		"max_ami_age_days: -7\n":                            "max_ami_age_days must be a positive number of days, not -7",
 		"min_log_retention_days: 0\n":                       "min_log_retention_days must be a positive number of days, not 0",
+		"quarantine_label: quarantine\n":                    `quarantine_label "quarantine": want key=value`,
+		"quarantine_label: bad key!=true\n":                 `quarantine_label "bad key!=true": label key`,
+		"quarantine_label: a/b=not ok\n":                    `quarantine_label "a/b=not ok": label value`,
 		"max_cluster_admins: -1\n":                          "max_cluster_admins must be a positive number",
 		"max_public_cidr_prefix: {ipv4: 33}\n":              "max_public_cidr_prefix.ipv4 must be a prefix length from 1 to 32, not 33",
 		"max_public_cidr_prefix: {ipv6: 0}\n":               "max_public_cidr_prefix.ipv6 must be a prefix length from 1 to 128, not 0",
