@@ -53,6 +53,9 @@ type Config struct {
 	// on a compromised pod to isolate it. Empty means the catalogue's default
 	// (DefaultQuarantineLabel).
 	QuarantineLabel string
+	// RoleSharingAllowlist is role_sharing_allowlist of EKS-IAM-016: "namespace/serviceaccount"
+	// pairs intentionally sharing IAM roles. A role used only by listed pairs passes.
+	RoleSharingAllowlist []string
 	// Exceptions, when set, marks the findings it covers as excepted (StatusExcepted).
 	Exceptions Excepter
 }

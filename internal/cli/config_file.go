@@ -30,6 +30,7 @@ type settingsFile struct {
 	MaxAMIAgeDays           *int                    `json:"max_ami_age_days"`
 	MinLogRetentionDays     *int                    `json:"min_log_retention_days"`
 	QuarantineLabel         *string                 `json:"quarantine_label"`
+	RoleSharingAllowlist    []string                `json:"role_sharing_allowlist"`
 }
 
 // publicCIDRPrefix is max_public_cidr_prefix as the file gives it: either family may be left
@@ -93,6 +94,11 @@ func loadSettings(path string) (*settingsFile, error) {
 			return nil, fmt.Errorf("%s: quarantine_label %q: %s", path, *l, err)
 		}
 	}
+	for i, p := range s.RoleSharingAllowlist {
+		if err := checkServiceAccountPair(p); err != "" {
+			return nil, fmt.Errorf("%s: role_sharing_allowlist[%d] %q: %s", path, i, p, err)
+		}
+	}
 	if ir := s.IncidentResponse; ir != nil {
 		for key, v := range map[string]string{"last_game_day": ir.LastGameDay, "last_pentest": ir.LastPentest} {
 			if v == "" {
@@ -117,6 +123,21 @@ func checkLabel(l string) string {
 	}
 	if errs := validation.IsValidLabelValue(value); len(errs) > 0 {
 		return "label value: " + strings.Join(errs, "; ")
+	}
+	return ""
+}
+
+// checkServiceAccountPair says what is wrong with a "namespace/serviceaccount" pair, or "".
+func checkServiceAccountPair(p string) string {
+	ns, sa, ok := strings.Cut(p, "/")
+	if !ok || ns == "" || sa == "" || strings.Contains(sa, "/") {
+		return "want namespace/serviceaccount"
+	}
+	if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
+		return "namespace: " + strings.Join(errs, "; ")
+	}
+	if errs := validation.IsDNS1123Subdomain(sa); len(errs) > 0 {
+		return "service account: " + strings.Join(errs, "; ")
 	}
 	return ""
 }
@@ -153,6 +174,9 @@ func (s *settingsFile) apply(cfg *check.Config, flags *pflag.FlagSet) {
 	}
 	if s.MaxClusterAdmins != nil {
 		cfg.MaxClusterAdmins = *s.MaxClusterAdmins
+	}
+	if s.RoleSharingAllowlist != nil {
+		cfg.RoleSharingAllowlist = s.RoleSharingAllowlist
 	}
 	if s.QuarantineLabel != nil {
 		cfg.QuarantineLabel = *s.QuarantineLabel

@@ -35,6 +35,7 @@ max_public_cidr_prefix: {ipv4: 20}
 max_ami_age_days: 45
 min_log_retention_days: 365
 quarantine_label: security.example.com/isolate=now
+role_sharing_allowlist: [monitoring/agent, logging/agent]
 incident_response:
   runbook_url: https://wiki.example.com/eks-ir
   last_game_day: 2026-03-01
@@ -75,6 +76,9 @@ incident_response:
 	if k, v := c.Quarantine(); k != "security.example.com/isolate" || v != "now" {
 		t.Errorf("quarantine_label: %q=%q", k, v)
 	}
+	if strings.Join(c.RoleSharingAllowlist, ",") != "monitoring/agent,logging/agent" {
+		t.Errorf("role_sharing_allowlist: %q", c.RoleSharingAllowlist)
+	}
 	var zero check.Config
 	if k, v := zero.Quarantine(); k+"="+v != check.DefaultQuarantineLabel {
 		t.Errorf("default quarantine_label: %q=%q", k, v)
@@ -95,6 +99,9 @@ incident_response:
 		"quarantine_label: quarantine\n":                    `quarantine_label "quarantine": want key=value`,
 		"quarantine_label: bad key!=true\n":                 `quarantine_label "bad key!=true": label key`,
 		"quarantine_label: a/b=not ok\n":                    `quarantine_label "a/b=not ok": label value`,
+		"role_sharing_allowlist: [a/b, agent]\n":            `role_sharing_allowlist[1] "agent": want namespace/serviceaccount`,
+		"role_sharing_allowlist: [a/b/c]\n":                 `role_sharing_allowlist[0] "a/b/c": want namespace/serviceaccount`,
+		"role_sharing_allowlist: [Mon/agent]\n":             `role_sharing_allowlist[0] "Mon/agent": namespace`,
 		"max_cluster_admins: -1\n":                          "max_cluster_admins must be a positive number",
 		"max_public_cidr_prefix: {ipv4: 33}\n":              "max_public_cidr_prefix.ipv4 must be a prefix length from 1 to 32, not 33",
 		"max_public_cidr_prefix: {ipv6: 0}\n":               "max_public_cidr_prefix.ipv6 must be a prefix length from 1 to 128, not 0",

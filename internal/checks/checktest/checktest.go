@@ -9,7 +9,8 @@
 // options: exempt-namespaces=a:b, approved-registries=a:b, rbac-exempt=a|b,
 // max-secret-age-days=N, runbook-url=URL, last-game-day=YYYY-MM-DD, last-pentest=YYYY-MM-DD,
 // max-cluster-admins=N, max-public-cidr-prefix-ipv4=N, max-public-cidr-prefix-ipv6=N,
-// max-ami-age-days=N, min-log-retention-days=N, quarantine-label=key=value.
+// max-ami-age-days=N, min-log-retention-days=N, quarantine-label=key=value,
+// role-sharing-allowlist=ns/sa:ns/sa.
 //
 // Checks of the AWS side take recorded facts instead (see LoadFacts):
 //
@@ -219,6 +220,8 @@ func parseDirective(t *testing.T, fixture, directive string) check.Config {
 			cfg.MinLogRetentionDays = atoi(t, fixture, key, val)
 		case "quarantine-label":
 			cfg.QuarantineLabel = val
+		case "role-sharing-allowlist":
+			cfg.RoleSharingAllowlist = strings.Split(val, ":")
 		case "runbook-url":
 			cfg.IncidentResponse.RunbookURL = val
 		case "last-game-day":
