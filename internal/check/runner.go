@@ -56,6 +56,10 @@ type Config struct {
 	// RoleSharingAllowlist is role_sharing_allowlist of EKS-IAM-016: "namespace/serviceaccount"
 	// pairs intentionally sharing IAM roles. A role used only by listed pairs passes.
 	RoleSharingAllowlist []string
+	// KnownSystemComponents are known_system_components of EKS-TEN-008: more workload names
+	// (path.Match patterns, e.g. cert-manager*) expected in kube-system, added to the
+	// catalogue's list.
+	KnownSystemComponents []string
 	// Exceptions, when set, marks the findings it covers as excepted (StatusExcepted).
 	Exceptions Excepter
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	pathpkg "path"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ type settingsFile struct {
 	MinLogRetentionDays     *int                    `json:"min_log_retention_days"`
 	QuarantineLabel         *string                 `json:"quarantine_label"`
 	RoleSharingAllowlist    []string                `json:"role_sharing_allowlist"`
+	KnownSystemComponents   []string                `json:"known_system_components"`
 }
 
 // publicCIDRPrefix is max_public_cidr_prefix as the file gives it: either family may be left
@@ -97,6 +99,11 @@ func loadSettings(path string) (*settingsFile, error) {
 	for i, p := range s.RoleSharingAllowlist {
 		if err := checkServiceAccountPair(p); err != "" {
 			return nil, fmt.Errorf("%s: role_sharing_allowlist[%d] %q: %s", path, i, p, err)
+		}
+	}
+	for i, p := range s.KnownSystemComponents {
+		if _, err := pathpkg.Match(p, ""); p == "" || err != nil {
+			return nil, fmt.Errorf("%s: known_system_components[%d] %q: want a workload name or a pattern (*, ?, [...])", path, i, p)
 		}
 	}
 	if ir := s.IncidentResponse; ir != nil {
@@ -177,6 +184,9 @@ func (s *settingsFile) apply(cfg *check.Config, flags *pflag.FlagSet) {
 	}
 	if s.RoleSharingAllowlist != nil {
 		cfg.RoleSharingAllowlist = s.RoleSharingAllowlist
+	}
+	if s.KnownSystemComponents != nil {
+		cfg.KnownSystemComponents = s.KnownSystemComponents
 	}
 	if s.QuarantineLabel != nil {
 		cfg.QuarantineLabel = *s.QuarantineLabel

@@ -36,6 +36,7 @@ max_ami_age_days: 45
 min_log_retention_days: 365
 quarantine_label: security.example.com/isolate=now
 role_sharing_allowlist: [monitoring/agent, logging/agent]
+known_system_components: [cert-manager*]
 incident_response:
   runbook_url: https://wiki.example.com/eks-ir
   last_game_day: 2026-03-01
@@ -79,6 +80,9 @@ incident_response:
 	if strings.Join(c.RoleSharingAllowlist, ",") != "monitoring/agent,logging/agent" {
 		t.Errorf("role_sharing_allowlist: %q", c.RoleSharingAllowlist)
 	}
+	if strings.Join(c.KnownSystemComponents, ",") != "cert-manager*" {
+		t.Errorf("known_system_components: %q", c.KnownSystemComponents)
+	}
 	var zero check.Config
 	if k, v := zero.Quarantine(); k+"="+v != check.DefaultQuarantineLabel {
 		t.Errorf("default quarantine_label: %q=%q", k, v)
@@ -102,6 +106,8 @@ incident_response:
 		"role_sharing_allowlist: [a/b, agent]\n":            `role_sharing_allowlist[1] "agent": want namespace/serviceaccount`,
 		"role_sharing_allowlist: [a/b/c]\n":                 `role_sharing_allowlist[0] "a/b/c": want namespace/serviceaccount`,
 		"role_sharing_allowlist: [Mon/agent]\n":             `role_sharing_allowlist[0] "Mon/agent": namespace`,
+		"known_system_components: [\"vault[\"]\n":           `known_system_components[0] "vault[": want a workload name or a pattern`,
+		"known_system_components: [\"\"]\n":                 `known_system_components[0] "": want a workload name`,
 		"max_cluster_admins: -1\n":                          "max_cluster_admins must be a positive number",
 		"max_public_cidr_prefix: {ipv4: 33}\n":              "max_public_cidr_prefix.ipv4 must be a prefix length from 1 to 32, not 33",
 		"max_public_cidr_prefix: {ipv6: 0}\n":               "max_public_cidr_prefix.ipv6 must be a prefix length from 1 to 128, not 0",
