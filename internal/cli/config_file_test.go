@@ -156,4 +156,11 @@ func TestExampleSettingsFile(t *testing.T) {
 	if cfg.SecretAgeDays() != 90 || cfg.IncidentResponse.RunbookURL == "" || len(cfg.ExemptNamespaces) != 1 {
 		t.Errorf("example settings: %+v", cfg)
 	}
+	// The example shows every key of the file, at its default where it has one.
+	if cfg.MaxClusterAdmins != check.DefaultMaxClusterAdmins || cfg.MaxPublicCIDRPrefix.IPv4 != check.DefaultMaxPublicCIDRPrefixV4 ||
+		cfg.MaxPublicCIDRPrefix.IPv6 != check.DefaultMaxPublicCIDRPrefixV6 || cfg.MaxAMIAgeDays != check.DefaultMaxAMIAgeDays ||
+		cfg.MinLogRetentionDays != check.DefaultMinLogRetentionDays || cfg.QuarantineLabel != check.DefaultQuarantineLabel ||
+		len(cfg.RoleSharingAllowlist) == 0 || len(cfg.KnownSystemComponents) == 0 {
+		t.Errorf("example settings: %+v", cfg)
+	}
 }
