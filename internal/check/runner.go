@@ -60,6 +60,10 @@ type Config struct {
 	// (path.Match patterns, e.g. cert-manager*) expected in kube-system, added to the
 	// catalogue's list.
 	KnownSystemComponents []string
+	// SensitiveRepoPatterns are sensitive_repo_patterns of EKS-IMG-008: the ECR repositories
+	// (path.Match patterns of the name, e.g. payments/*) that must use a customer-managed key.
+	// Empty means the catalogue's default, every repository.
+	SensitiveRepoPatterns []string
 	// Exceptions, when set, marks the findings it covers as excepted (StatusExcepted).
 	Exceptions Excepter
 }

@@ -33,6 +33,7 @@ type settingsFile struct {
 	QuarantineLabel         *string                 `json:"quarantine_label"`
 	RoleSharingAllowlist    []string                `json:"role_sharing_allowlist"`
 	KnownSystemComponents   []string                `json:"known_system_components"`
+	SensitiveRepoPatterns   []string                `json:"sensitive_repo_patterns"`
 }
 
 // publicCIDRPrefix is max_public_cidr_prefix as the file gives it: either family may be left
@@ -101,9 +102,11 @@ func loadSettings(path string) (*settingsFile, error) {
 			return nil, fmt.Errorf("%s: role_sharing_allowlist[%d] %q: %s", path, i, p, err)
 		}
 	}
-	for i, p := range s.KnownSystemComponents {
-		if _, err := pathpkg.Match(p, ""); p == "" || err != nil {
-			return nil, fmt.Errorf("%s: known_system_components[%d] %q: want a workload name or a pattern (*, ?, [...])", path, i, p)
+	for key, patterns := range map[string][]string{"known_system_components": s.KnownSystemComponents, "sensitive_repo_patterns": s.SensitiveRepoPatterns} {
+		for i, p := range patterns {
+			if _, err := pathpkg.Match(p, ""); p == "" || err != nil {
+				return nil, fmt.Errorf("%s: %s[%d] %q: want a name or a pattern (*, ?, [...])", path, key, i, p)
+			}
 		}
 	}
 	if ir := s.IncidentResponse; ir != nil {
@@ -187,6 +190,9 @@ func (s *settingsFile) apply(cfg *check.Config, flags *pflag.FlagSet) {
 	}
 	if s.KnownSystemComponents != nil {
 		cfg.KnownSystemComponents = s.KnownSystemComponents
+	}
+	if s.SensitiveRepoPatterns != nil {
+		cfg.SensitiveRepoPatterns = s.SensitiveRepoPatterns
 	}
 	if s.QuarantineLabel != nil {
 		cfg.QuarantineLabel = *s.QuarantineLabel

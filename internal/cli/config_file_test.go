@@ -37,6 +37,7 @@ min_log_retention_days: 365
 quarantine_label: security.example.com/isolate=now
 role_sharing_allowlist: [monitoring/agent, logging/agent]
 known_system_components: [cert-manager*]
+sensitive_repo_patterns: [payments/*]
 incident_response:
   runbook_url: https://wiki.example.com/eks-ir
   last_game_day: 2026-03-01
@@ -83,6 +84,9 @@ incident_response:
 	if strings.Join(c.KnownSystemComponents, ",") != "cert-manager*" {
 		t.Errorf("known_system_components: %q", c.KnownSystemComponents)
 	}
+	if strings.Join(c.SensitiveRepoPatterns, ",") != "payments/*" {
+		t.Errorf("sensitive_repo_patterns: %q", c.SensitiveRepoPatterns)
+	}
 	var zero check.Config
 	if k, v := zero.Quarantine(); k+"="+v != check.DefaultQuarantineLabel {
 		t.Errorf("default quarantine_label: %q=%q", k, v)
@@ -106,8 +110,9 @@ incident_response:
 		"role_sharing_allowlist: [a/b, agent]\n":            `role_sharing_allowlist[1] "agent": want namespace/serviceaccount`,
 		"role_sharing_allowlist: [a/b/c]\n":                 `role_sharing_allowlist[0] "a/b/c": want namespace/serviceaccount`,
 		"role_sharing_allowlist: [Mon/agent]\n":             `role_sharing_allowlist[0] "Mon/agent": namespace`,
-		"known_system_components: [\"vault[\"]\n":           `known_system_components[0] "vault[": want a workload name or a pattern`,
-		"known_system_components: [\"\"]\n":                 `known_system_components[0] "": want a workload name`,
+		"known_system_components: [\"vault[\"]\n":           `known_system_components[0] "vault[": want a name or a pattern`,
+		"known_system_components: [\"\"]\n":                 `known_system_components[0] "": want a name`,
+		"sensitive_repo_patterns: [\"pay[\"]\n":             `sensitive_repo_patterns[0] "pay[": want a name or a pattern`,
 		"max_cluster_admins: -1\n":                          "max_cluster_admins must be a positive number",
 		"max_public_cidr_prefix: {ipv4: 33}\n":              "max_public_cidr_prefix.ipv4 must be a prefix length from 1 to 32, not 33",
 		"max_public_cidr_prefix: {ipv6: 0}\n":               "max_public_cidr_prefix.ipv6 must be a prefix length from 1 to 128, not 0",
@@ -160,7 +165,7 @@ func TestExampleSettingsFile(t *testing.T) {
 	if cfg.MaxClusterAdmins != check.DefaultMaxClusterAdmins || cfg.MaxPublicCIDRPrefix.IPv4 != check.DefaultMaxPublicCIDRPrefixV4 ||
 		cfg.MaxPublicCIDRPrefix.IPv6 != check.DefaultMaxPublicCIDRPrefixV6 || cfg.MaxAMIAgeDays != check.DefaultMaxAMIAgeDays ||
 		cfg.MinLogRetentionDays != check.DefaultMinLogRetentionDays || cfg.QuarantineLabel != check.DefaultQuarantineLabel ||
-		len(cfg.RoleSharingAllowlist) == 0 || len(cfg.KnownSystemComponents) == 0 {
+		len(cfg.RoleSharingAllowlist) == 0 || len(cfg.KnownSystemComponents) == 0 || len(cfg.SensitiveRepoPatterns) == 0 {
 		t.Errorf("example settings: %+v", cfg)
 	}
 }

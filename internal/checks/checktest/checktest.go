@@ -10,7 +10,8 @@
 // max-secret-age-days=N, runbook-url=URL, last-game-day=YYYY-MM-DD, last-pentest=YYYY-MM-DD,
 // max-cluster-admins=N, max-public-cidr-prefix-ipv4=N, max-public-cidr-prefix-ipv6=N,
 // max-ami-age-days=N, min-log-retention-days=N, quarantine-label=key=value,
-// role-sharing-allowlist=ns/sa:ns/sa, known-system-components=a:b*.
+// role-sharing-allowlist=ns/sa:ns/sa, known-system-components=a:b*,
+// sensitive-repo-patterns=a/*:b.
 //
 // Checks of the AWS side take recorded facts instead (see LoadFacts):
 //
@@ -224,6 +225,8 @@ func parseDirective(t *testing.T, fixture, directive string) check.Config {
 			cfg.RoleSharingAllowlist = strings.Split(val, ":")
 		case "known-system-components":
 			cfg.KnownSystemComponents = strings.Split(val, ":")
+		case "sensitive-repo-patterns":
+			cfg.SensitiveRepoPatterns = strings.Split(val, ":")
 		case "runbook-url":
 			cfg.IncidentResponse.RunbookURL = val
 		case "last-game-day":
