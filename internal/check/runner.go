@@ -37,6 +37,33 @@ type Config struct {
 	MaxSecretAgeDays int
 	// IncidentResponse are the operator's answers EKS-IR-005 records and judges.
 	IncidentResponse IncidentResponse
+	// MaxClusterAdmins is max_cluster_admins of EKS-IAM-010: how many principals may hold
+	// cluster-wide admin. Zero means the catalogue's default (DefaultMaxClusterAdmins).
+	MaxClusterAdmins int
+	// MaxPublicCIDRPrefix is max_public_cidr_prefix of EKS-IAM-002: the shortest prefix length a
+	// public endpoint CIDR may have, per address family. Zero means the catalogue's default.
+	MaxPublicCIDRPrefix PublicCIDRPrefix
+	// MaxAMIAgeDays is max_ami_age_days of EKS-INF-002: how old a node AMI may be. Zero means
+	// the catalogue's default (DefaultMaxAMIAgeDays).
+	MaxAMIAgeDays int
+	// MinLogRetentionDays is min_log_retention_days of EKS-DET-003: the shortest retention of
+	// the control-plane log group. Zero means the catalogue's default.
+	MinLogRetentionDays int
+	// QuarantineLabel is quarantine_label of EKS-IR-001, "key=value": the label responders put
+	// on a compromised pod to isolate it. Empty means the catalogue's default
+	// (DefaultQuarantineLabel).
+	QuarantineLabel string
+	// RoleSharingAllowlist is role_sharing_allowlist of EKS-IAM-016: "namespace/serviceaccount"
+	// pairs intentionally sharing IAM roles. A role used only by listed pairs passes.
+	RoleSharingAllowlist []string
+	// KnownSystemComponents are known_system_components of EKS-TEN-008: more workload names
+	// (path.Match patterns, e.g. cert-manager*) expected in kube-system, added to the
+	// catalogue's list.
+	KnownSystemComponents []string
+	// SensitiveRepoPatterns are sensitive_repo_patterns of EKS-IMG-008: the ECR repositories
+	// (path.Match patterns of the name, e.g. payments/*) that must use a customer-managed key.
+	// Empty means the catalogue's default, every repository.
+	SensitiveRepoPatterns []string
 	// Exceptions, when set, marks the findings it covers as excepted (StatusExcepted).
 	Exceptions Excepter
 }
@@ -50,6 +77,80 @@ func (c Config) SecretAgeDays() int {
 		return c.MaxSecretAgeDays
 	}
 	return DefaultMaxSecretAgeDays
+}
+
+// DefaultMaxClusterAdmins is max_cluster_admins when the configuration does not set it.
+const DefaultMaxClusterAdmins = 3
+
+// ClusterAdmins is max_cluster_admins: MaxClusterAdmins, or its default.
+func (c Config) ClusterAdmins() int {
+	if c.MaxClusterAdmins > 0 {
+		return c.MaxClusterAdmins
+	}
+	return DefaultMaxClusterAdmins
+}
+
+// Defaults of max_ami_age_days and min_log_retention_days.
+const (
+	DefaultMaxAMIAgeDays       = 30
+	DefaultMinLogRetentionDays = 90
+)
+
+// AMIAgeDays is max_ami_age_days: MaxAMIAgeDays, or its default.
+func (c Config) AMIAgeDays() int {
+	if c.MaxAMIAgeDays > 0 {
+		return c.MaxAMIAgeDays
+	}
+	return DefaultMaxAMIAgeDays
+}
+
+// LogRetentionDays is min_log_retention_days: MinLogRetentionDays, or its default.
+func (c Config) LogRetentionDays() int {
+	if c.MinLogRetentionDays > 0 {
+		return c.MinLogRetentionDays
+	}
+	return DefaultMinLogRetentionDays
+}
+
+// DefaultQuarantineLabel is quarantine_label when the configuration does not set it.
+const DefaultQuarantineLabel = "eksguard.io/quarantine=true"
+
+// Quarantine is quarantine_label, QuarantineLabel or its default, as label key and value.
+func (c Config) Quarantine() (key, value string) {
+	l := c.QuarantineLabel
+	if l == "" {
+		l = DefaultQuarantineLabel
+	}
+	key, value, _ = strings.Cut(l, "=")
+	return key, value
+}
+
+// PublicCIDRPrefix is the configuration's max_public_cidr_prefix block: the shortest prefix
+// length EKS-IAM-002 accepts for an IPv4 and an IPv6 public access CIDR.
+type PublicCIDRPrefix struct {
+	IPv4, IPv6 int
+}
+
+// Defaults of max_public_cidr_prefix: /16 for IPv4, /32 for IPv6.
+const (
+	DefaultMaxPublicCIDRPrefixV4 = 16
+	DefaultMaxPublicCIDRPrefixV6 = 32
+)
+
+// PublicCIDRPrefixV4 is max_public_cidr_prefix.ipv4, or its default.
+func (c Config) PublicCIDRPrefixV4() int {
+	if c.MaxPublicCIDRPrefix.IPv4 > 0 {
+		return c.MaxPublicCIDRPrefix.IPv4
+	}
+	return DefaultMaxPublicCIDRPrefixV4
+}
+
+// PublicCIDRPrefixV6 is max_public_cidr_prefix.ipv6, or its default.
+func (c Config) PublicCIDRPrefixV6() int {
+	if c.MaxPublicCIDRPrefix.IPv6 > 0 {
+		return c.MaxPublicCIDRPrefix.IPv6
+	}
+	return DefaultMaxPublicCIDRPrefixV6
 }
 
 // IncidentResponse is the configuration's incident_response block: where the EKS incident

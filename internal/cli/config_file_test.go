@@ -30,6 +30,14 @@ allowed_hostpath_prefixes: [/var/log]
 approved_registries: [registry.example.com]
 rbac_exempt: ["ops:reader"]
 max_secret_age_days: 30
+max_cluster_admins: 5
+max_public_cidr_prefix: {ipv4: 20}
+max_ami_age_days: 45
+min_log_retention_days: 365
+quarantine_label: security.example.com/isolate=now
+role_sharing_allowlist: [monitoring/agent, logging/agent]
+known_system_components: [cert-manager*]
+sensitive_repo_patterns: [payments/*]
 incident_response:
   runbook_url: https://wiki.example.com/eks-ir
   last_game_day: 2026-03-01
@@ -61,6 +69,32 @@ incident_response:
 	if (check.Config{}).SecretAgeDays() != check.DefaultMaxSecretAgeDays {
 		t.Errorf("default max_secret_age_days")
 	}
+	if c.ClusterAdmins() != 5 || c.PublicCIDRPrefixV4() != 20 || c.PublicCIDRPrefixV6() != check.DefaultMaxPublicCIDRPrefixV6 {
+		t.Errorf("max_cluster_admins / max_public_cidr_prefix: %+v", c)
+	}
+	if c.AMIAgeDays() != 45 || c.LogRetentionDays() != 365 {
+		t.Errorf("max_ami_age_days / min_log_retention_days: %+v", c)
+	}
+	if k, v := c.Quarantine(); k != "security.example.com/isolate" || v != "now" {
+		t.Errorf("quarantine_label: %q=%q", k, v)
+	}
+	if strings.Join(c.RoleSharingAllowlist, ",") != "monitoring/agent,logging/agent" {
+		t.Errorf("role_sharing_allowlist: %q", c.RoleSharingAllowlist)
+	}
+	if strings.Join(c.KnownSystemComponents, ",") != "cert-manager*" {
+		t.Errorf("known_system_components: %q", c.KnownSystemComponents)
+	}
+	if strings.Join(c.SensitiveRepoPatterns, ",") != "payments/*" {
+		t.Errorf("sensitive_repo_patterns: %q", c.SensitiveRepoPatterns)
+	}
+	var zero check.Config
+	if k, v := zero.Quarantine(); k+"="+v != check.DefaultQuarantineLabel {
+		t.Errorf("default quarantine_label: %q=%q", k, v)
+	}
+	if zero.ClusterAdmins() != 3 || zero.PublicCIDRPrefixV4() != 16 || zero.PublicCIDRPrefixV6() != 32 ||
+		zero.AMIAgeDays() != 30 || zero.LogRetentionDays() != 90 {
+		t.Errorf("defaults of max_cluster_admins / max_public_cidr_prefix: %+v", zero)
+	}
 
 	for body, msg := range map[string]string{
 		"exempt_namespace: [a]\n":                           `unknown key "exempt_namespace"`,
@@ -68,6 +102,22 @@ incident_response:
 		"max_secret_age_days: 0\n":                          "max_secret_age_days must be a positive number",
 		"incident_response:\n  last_pentest: last spring\n": `incident_response.last_pentest: "last spring" is not a date`,
 		"max_secret_age_days: ninety\n":                     "max_secret_age_days",
+		"max_ami_age_days: -7\n":                            "max_ami_age_days must be a positive number of days, not -7",
+		"min_log_retention_days: 0\n":                       "min_log_retention_days must be a positive number of days, not 0",
+		"quarantine_label: quarantine\n":                    `quarantine_label "quarantine": want key=value`,
+		"quarantine_label: bad key!=true\n":                 `quarantine_label "bad key!=true": label key`,
+		"quarantine_label: a/b=not ok\n":                    `quarantine_label "a/b=not ok": label value`,
+		"role_sharing_allowlist: [a/b, agent]\n":            `role_sharing_allowlist[1] "agent": want namespace/serviceaccount`,
+		"role_sharing_allowlist: [a/b/c]\n":                 `role_sharing_allowlist[0] "a/b/c": want namespace/serviceaccount`,
+		"role_sharing_allowlist: [Mon/agent]\n":             `role_sharing_allowlist[0] "Mon/agent": namespace`,
+		"known_system_components: [\"vault[\"]\n":           `known_system_components[0] "vault[": want a name or a pattern`,
+		"known_system_components: [\"\"]\n":                 `known_system_components[0] "": want a name`,
+		"sensitive_repo_patterns: [\"pay[\"]\n":             `sensitive_repo_patterns[0] "pay[": want a name or a pattern`,
+		"max_cluster_admins: -1\n":                          "max_cluster_admins must be a positive number",
+		"max_public_cidr_prefix: {ipv4: 33}\n":              "max_public_cidr_prefix.ipv4 must be a prefix length from 1 to 32, not 33",
+		"max_public_cidr_prefix: {ipv6: 0}\n":               "max_public_cidr_prefix.ipv6 must be a prefix length from 1 to 128, not 0",
+		"max_public_cidr_prefix: {ipv4: 16, v6: 32}\n":      `unknown key "v6"`,
+		"max_public_cidr_prefix: 16\n":                      "max_public_cidr_prefix",
 	} {
 		if _, err := loadSettings(writeSettings(t, body)); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%q: err = %v, want it to say %q", body, err, msg)
@@ -109,6 +159,13 @@ func TestExampleSettingsFile(t *testing.T) {
 	var cfg check.Config
 	s.apply(&cfg, nil)
 	if cfg.SecretAgeDays() != 90 || cfg.IncidentResponse.RunbookURL == "" || len(cfg.ExemptNamespaces) != 1 {
+		t.Errorf("example settings: %+v", cfg)
+	}
+	// The example shows every key of the file, at its default where it has one.
+	if cfg.MaxClusterAdmins != check.DefaultMaxClusterAdmins || cfg.MaxPublicCIDRPrefix.IPv4 != check.DefaultMaxPublicCIDRPrefixV4 ||
+		cfg.MaxPublicCIDRPrefix.IPv6 != check.DefaultMaxPublicCIDRPrefixV6 || cfg.MaxAMIAgeDays != check.DefaultMaxAMIAgeDays ||
+		cfg.MinLogRetentionDays != check.DefaultMinLogRetentionDays || cfg.QuarantineLabel != check.DefaultQuarantineLabel ||
+		len(cfg.RoleSharingAllowlist) == 0 || len(cfg.KnownSystemComponents) == 0 || len(cfg.SensitiveRepoPatterns) == 0 {
 		t.Errorf("example settings: %+v", cfg)
 	}
 }

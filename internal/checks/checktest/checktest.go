@@ -7,7 +7,11 @@
 // A first line "# eksguard-test: include-system-namespaces, require-cpu-limit,
 // allowed-hostpath-prefixes=/a:/b" sets the check configuration for that fixture; further
 // options: exempt-namespaces=a:b, approved-registries=a:b, rbac-exempt=a|b,
-// max-secret-age-days=N, runbook-url=URL, last-game-day=YYYY-MM-DD, last-pentest=YYYY-MM-DD.
+// max-secret-age-days=N, runbook-url=URL, last-game-day=YYYY-MM-DD, last-pentest=YYYY-MM-DD,
+// max-cluster-admins=N, max-public-cidr-prefix-ipv4=N, max-public-cidr-prefix-ipv6=N,
+// max-ami-age-days=N, min-log-retention-days=N, quarantine-label=key=value,
+// role-sharing-allowlist=ns/sa:ns/sa, known-system-components=a:b*,
+// sensitive-repo-patterns=a/*:b.
 //
 // Checks of the AWS side take recorded facts instead (see LoadFacts):
 //
@@ -205,6 +209,24 @@ func parseDirective(t *testing.T, fixture, directive string) check.Config {
 				t.Fatalf("%s: max-secret-age-days=%q: %v", fixture, val, err)
 			}
 			cfg.MaxSecretAgeDays = n
+		case "max-cluster-admins":
+			cfg.MaxClusterAdmins = atoi(t, fixture, key, val)
+		case "max-public-cidr-prefix-ipv4":
+			cfg.MaxPublicCIDRPrefix.IPv4 = atoi(t, fixture, key, val)
+		case "max-public-cidr-prefix-ipv6":
+			cfg.MaxPublicCIDRPrefix.IPv6 = atoi(t, fixture, key, val)
+		case "max-ami-age-days":
+			cfg.MaxAMIAgeDays = atoi(t, fixture, key, val)
+		case "min-log-retention-days":
+			cfg.MinLogRetentionDays = atoi(t, fixture, key, val)
+		case "quarantine-label":
+			cfg.QuarantineLabel = val
+		case "role-sharing-allowlist":
+			cfg.RoleSharingAllowlist = strings.Split(val, ":")
+		case "known-system-components":
+			cfg.KnownSystemComponents = strings.Split(val, ":")
+		case "sensitive-repo-patterns":
+			cfg.SensitiveRepoPatterns = strings.Split(val, ":")
 		case "runbook-url":
 			cfg.IncidentResponse.RunbookURL = val
 		case "last-game-day":
@@ -216,6 +238,16 @@ func parseDirective(t *testing.T, fixture, directive string) check.Config {
 		}
 	}
 	return cfg
+}
+
+// atoi reads the number of a directive option.
+func atoi(t *testing.T, fixture, key, val string) int {
+	t.Helper()
+	n, err := strconv.Atoi(val)
+	if err != nil {
+		t.Fatalf("%s: %s=%q: %v", fixture, key, val, err)
+	}
+	return n
 }
 
 // CompareGolden compares got with the golden file, or rewrites it when updating.

@@ -2,6 +2,7 @@ package detective
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -10,9 +11,6 @@ import (
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
-// minLogRetentionDays is the catalogue's default min_log_retention_days.
-const minLogRetentionDays = 90
-
 // controlPlaneLogRetention: EKS-DET-003 (CIS EKS 2.1.2).
 //
 // logs:DescribeLogGroups for /aws/eks/<cluster>/cluster (the exact name; the API's prefix
@@ -20,12 +18,12 @@ const minLogRetentionDays = 90
 //
 //   - fails (on the cluster) when the group is missing while some control-plane log type is
 //     enabled (eks:DescribeCluster .logging);
-//   - fails (on the group) when retentionInDays is set and below 90 days, and reports info
+//   - fails (on the group) when retentionInDays is set and below min_log_retention_days
+//     (settings file, default 90), and reports info
 //     when it is unset (the logs never expire: a cost, not a risk);
 //   - fails (low) when the group has no kmsKeyId.
 //
-// Decisions: min_log_retention_days is the catalogue's default, not yet configurable. A
-// missing group with logging off reports nothing here (EKS-DET-001 fails). The manual part
+// Decisions: a missing group with logging off reports nothing here (EKS-DET-001 fails). The manual part
 // (subscription filters or export to a central account, access limited) is not collected;
 // a reviewer confirms it.
 var controlPlaneLogRetention = &check.Check{
@@ -62,8 +60,8 @@ var controlPlaneLogRetention = &check.Check{
 			switch days := g.RetentionInDays; {
 			case days == nil:
 				r.FailResourceWith(arn, "RetentionInDays", check.Info, "log group "+name+" has no retention: its logs never expire (cost grows without bound)")
-			case *days < minLogRetentionDays:
-				r.FailResource(arn, "RetentionInDays", fmt.Sprintf("log group %s keeps logs for %d days, less than %d: evidence of an incident may be gone before it is investigated", name, *days, minLogRetentionDays))
+			case *days < int32(min(r.Config.LogRetentionDays(), math.MaxInt32)):
+				r.FailResource(arn, "RetentionInDays", fmt.Sprintf("log group %s keeps logs for %d days, less than %d: evidence of an incident may be gone before it is investigated", name, *days, r.Config.LogRetentionDays()))
 			}
 			if sdkaws.ToString(g.KmsKeyId) == "" {
 				r.FailResourceWith(arn, "KmsKeyId", check.Low, "log group "+name+" is not encrypted with a customer-managed KMS key: reading the control-plane logs needs only CloudWatch Logs permissions")

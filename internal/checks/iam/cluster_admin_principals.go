@@ -12,17 +12,14 @@ import (
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
-// maxClusterAdmins is max_cluster_admins: how many principals may hold cluster-wide admin.
-const maxClusterAdmins = 3
-
 // clusterAdminPrincipals: EKS-IAM-010 (CIS EKS 4.1.7).
 //
 // Collects the access entries whose associated AmazonEKSClusterAdminPolicy or
 // AmazonEKSAdminPolicy (matched on the last segment of policyArn) has accessScope cluster,
 // and those whose kubernetesGroups a ClusterRoleBinding binds to cluster-admin. Fails when
-// there are more than three, or when any is an IAM user; otherwise the list is an info
-// finding, the evidence a reviewer signs off. Decision: max_cluster_admins is the catalogue's
-// default (3), not yet configurable; the policy names were confirmed against the
+// there are more than max_cluster_admins (settings file, default 3), or when any is an IAM
+// user; otherwise the list is an info finding, the evidence a reviewer signs off. Decision:
+// the policy names were confirmed against the
 // cluster-access-policy ARNs eks:ListAccessPolicies returns
 // (arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy).
 var clusterAdminPrincipals = &check.Check{
@@ -73,8 +70,8 @@ var clusterAdminPrincipals = &check.Check{
 		switch {
 		case len(users) > 0:
 			r.FailResource(arn, "AccessEntries", fmt.Sprintf("IAM user(s) %s hold cluster-wide admin; cluster admins: %s", strings.Join(users, ", "), list))
-		case len(admins) > maxClusterAdmins:
-			r.FailResource(arn, "AccessEntries", fmt.Sprintf("%d principals hold cluster-wide admin, more than %d: %s", len(admins), maxClusterAdmins, list))
+		case len(admins) > r.Config.ClusterAdmins():
+			r.FailResource(arn, "AccessEntries", fmt.Sprintf("%d principals hold cluster-wide admin, more than %d: %s", len(admins), r.Config.ClusterAdmins(), list))
 		default:
 			r.FailResourceWith(arn, "AccessEntries", check.Info, fmt.Sprintf("%d principal(s) hold cluster-wide admin: %s", len(admins), list))
 		}

@@ -10,19 +10,13 @@ import (
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
-// Shortest public-access prefixes EKS-IAM-002 accepts (max_public_cidr_prefix).
-const (
-	maxPublicPrefixV4 = 16
-	maxPublicPrefixV6 = 32
-)
-
 // endpointPublicCIDRs: EKS-IAM-002 (CIS EKS 5.4.1).
 //
 // eks:DescribeCluster, when endpointPublicAccess is true: fails (high) when publicAccessCidrs
 // is empty (the API default 0.0.0.0/0) or contains 0.0.0.0/0 or ::/0, naming them; fails
-// (medium) for each CIDR broader than /16 (IPv4) or /32 (IPv6). Decision: the prefix limits
-// are the catalogue's defaults; max_public_cidr_prefix is not yet configurable. A CIDR that
-// does not parse is reported (medium) too, since EKS would not have accepted it.
+// (medium) for each CIDR broader than max_public_cidr_prefix (settings file: ipv4, default /16;
+// ipv6, default /32). A CIDR that does not parse is reported (medium) too, since EKS would not
+// have accepted it.
 var endpointPublicCIDRs = &check.Check{
 	Meta: check.Meta{
 		ID:          "EKS-IAM-002",
@@ -61,15 +55,16 @@ var endpointPublicCIDRs = &check.Check{
 			r.FailResource(arn, path, "the public endpoint is open to "+strings.Join(world, " and ")+": the whole internet can reach it")
 			return
 		}
+		v4, v6 := r.Config.PublicCIDRPrefixV4(), r.Config.PublicCIDRPrefixV6()
 		for i, c := range vc.PublicAccessCidrs {
 			p, err := netip.ParsePrefix(strings.TrimSpace(c))
 			switch {
 			case err != nil:
 				r.FailResourceWith(arn, path.Index(i), check.Medium, fmt.Sprintf("public access CIDR %q does not parse", c))
-			case p.Addr().Is4() && p.Bits() < maxPublicPrefixV4:
-				r.FailResourceWith(arn, path.Index(i), check.Medium, fmt.Sprintf("public access CIDR %s is broader than /%d", c, maxPublicPrefixV4))
-			case !p.Addr().Is4() && p.Bits() < maxPublicPrefixV6:
-				r.FailResourceWith(arn, path.Index(i), check.Medium, fmt.Sprintf("public access CIDR %s is broader than /%d", c, maxPublicPrefixV6))
+			case p.Addr().Is4() && p.Bits() < v4:
+				r.FailResourceWith(arn, path.Index(i), check.Medium, fmt.Sprintf("public access CIDR %s is broader than /%d", c, v4))
+			case !p.Addr().Is4() && p.Bits() < v6:
+				r.FailResourceWith(arn, path.Index(i), check.Medium, fmt.Sprintf("public access CIDR %s is broader than /%d", c, v6))
 			}
 		}
 	},

@@ -2,6 +2,7 @@ package iam
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,9 +19,15 @@ const irsaAnnotation = "eks.amazonaws.com/role-arn"
 //
 // Maps each IAM role to the (namespace, service account) pairs that use it: ServiceAccounts
 // annotated eks.amazonaws.com/role-arn and EKS Pod Identity associations. Fails for each role
-// used by more than one pair, naming them. Decision: role_sharing_allowlist is not yet
-// configurable; exceptions (.eksguard.yaml, kind iam:role) cover intentionally shared roles.
-// A ServiceAccount with no namespace in a manifest counts as namespace "default".
+// used by more than one pair, naming them, unless every one of its pairs is on
+// role_sharing_allowlist (settings file, "namespace/serviceaccount" pairs intentionally
+// shared; default empty).
+//
+// Decisions: the allowlist exempts a role only when all its users are listed, so a new,
+// unlisted workload that picks up an intentionally shared role is still reported (the
+// message names the unlisted pairs); exceptions (.eksguard.yaml, kind iam:role) remain the
+// way to accept one role whatever uses it. A ServiceAccount with no namespace in a manifest
+// counts as namespace "default".
 var oneRolePerApplication = &check.Check{
 	Meta: check.Meta{
 		ID:          "EKS-IAM-016",
@@ -87,12 +94,26 @@ var oneRolePerApplication = &check.Check{
 			if len(pairs[role]) < 2 {
 				continue
 			}
+			var unlisted []string
+			for p := range pairs[role] {
+				if !slices.Contains(r.Config.RoleSharingAllowlist, p) {
+					unlisted = append(unlisted, p)
+				}
+			}
+			if len(unlisted) == 0 {
+				continue // intentionally shared
+			}
+			sort.Strings(unlisted)
+			notListed := ""
+			if len(r.Config.RoleSharingAllowlist) > 0 {
+				notListed = " (not on role_sharing_allowlist: " + strings.Join(unlisted, ", ") + ")"
+			}
 			var hows []string
 			for h := range users[role] {
 				hows = append(hows, h)
 			}
 			sort.Strings(hows)
-			r.FailResource(role, "", fmt.Sprintf("IAM role is used by %d service accounts: %s", len(pairs[role]), strings.Join(hows, ", ")))
+			r.FailResource(role, "", fmt.Sprintf("IAM role is used by %d service accounts: %s", len(pairs[role]), strings.Join(hows, ", ")+notListed))
 		}
 	},
 }

@@ -2,6 +2,7 @@ package image
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
@@ -13,8 +14,9 @@ import (
 
 // ecrCMKEncryption: EKS-IMG-008.
 //
-// For each of ECR_REPOS (sensitive_repo_patterns defaults to all repositories and is not yet
-// configurable), on the repository's ARN: fails when encryptionConfiguration.encryptionType is
+// For each of ECR_REPOS whose name matches sensitive_repo_patterns (settings file, path.Match
+// patterns such as payments/*, where * does not cross a '/'; default: all repositories), on
+// the repository's ARN: fails when encryptionConfiguration.encryptionType is
 // AES256 or absent, or is KMS / KMS_DSSE with the AWS managed key: no kmsKey, a kmsKey naming
 // alias/aws/ecr, or a key the scan read (AWS.Keys) whose KeyManager is AWS. Other KMS keys
 // pass. Decision: the catalogue's follow-up, that key's rotation (EKS-DATA-004 logic), is not
@@ -34,8 +36,11 @@ var ecrCMKEncryption = &check.Check{
 	Reads: []string{readDescribeRepositories},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		for _, repo := range ecrRepos(inv) {
-			r.Evaluated(1)
 			name := repoName(repo)
+			if !sensitiveRepo(r.Config.SensitiveRepoPatterns, name) {
+				continue // not evaluated: the configuration says its images are not sensitive
+			}
+			r.Evaluated(1)
 			ec := repo.Repository.EncryptionConfiguration
 			if ec == nil || ec.EncryptionType == "" || ec.EncryptionType == ecrtypes.EncryptionTypeAes256 {
 				r.FailResource(repoARN(repo), "EncryptionConfiguration.EncryptionType", fmt.Sprintf("repository %s is encrypted with AES256 (S3-managed keys), not a customer-managed KMS key", name))
@@ -47,6 +52,20 @@ var ecrCMKEncryption = &check.Check{
 			}
 		}
 	},
+}
+
+// sensitiveRepo reports whether repository name matches one of patterns; with none, every
+// repository is sensitive.
+func sensitiveRepo(patterns []string, name string) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, name); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // awsManagedKey reports whether the scan read key arn and AWS manages it.

@@ -14,8 +14,9 @@ import (
 // Responders must be able to cut a compromised pod off the network at once, by labelling it,
 // without writing a policy under pressure. A namespace outside SYSTEM_NAMESPACES passes when a
 // quarantine policy covers it in both directions: a networking.k8s.io NetworkPolicy of the
-// namespace whose spec.podSelector names the quarantine label eksguard.io/quarantine (in
-// matchLabels or matchExpressions) and matches eksguard.io/quarantine=true, whose effective
+// namespace whose spec.podSelector names the key of the quarantine label (quarantine_label in
+// the settings file, default eksguard.io/quarantine=true) in matchLabels or matchExpressions
+// and matches the label, whose effective
 // policyTypes include the direction and which has no rules in it; or a cluster-scoped policy
 // selecting pods with that label (AdminNetworkPolicy or BaselineAdminNetworkPolicy subject
 // pods.podSelector with a Deny of every peer, Calico GlobalNetworkPolicy whose selector names
@@ -29,8 +30,7 @@ import (
 // Decisions: a NetworkPolicy only selects pods of its own namespace, so the catalogue's "a
 // NetworkPolicy (any namespace)" is read per namespace: a quarantine policy in one namespace
 // cannot isolate pods in another. The prerequisite, EKS-NET-005 (network policy enforcement
-// active, medium when it fails), needs the EKS API and is not evaluated in manifest mode. The
-// quarantine label is fixed at eksguard.io/quarantine=true; there is no setting for it yet.
+// active, medium when it fails), needs the EKS API and is not evaluated in manifest mode.
 // NetworkPolicies are additive: a quarantined pod still matched by allow policies keeps that
 // traffic, so the playbook must also strip its app labels (or use an AdminNetworkPolicy Deny).
 var quarantineNetworkPolicy = &check.Check{
@@ -50,6 +50,7 @@ var quarantineNetworkPolicy = &check.Check{
 	Reads: []string{"Namespace", "NetworkPolicy"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		pols := network.IndexPolicies(inv)
+		quarantineKey, quarantineValue := r.Config.Quarantine()
 		quarantined := map[string]string{quarantineKey: quarantineValue}
 		for _, ns := range inv.Namespaces() {
 			if !r.Config.IncludeSystemNamespaces && r.Config.IsSystemNamespace(ns.Name) {
@@ -58,14 +59,14 @@ var quarantineNetworkPolicy = &check.Check{
 			r.Evaluated(1)
 			var missing []network.Direction
 			for _, d := range []network.Direction{network.Ingress, network.Egress} {
-				if !quarantineDenies(pols, ns, quarantined, d) {
+				if !quarantineDenies(pols, ns, quarantineKey, quarantined, d) {
 					missing = append(missing, d)
 				}
 			}
 			if len(missing) == 0 {
 				continue
 			}
-			if p, ok := quarantinePolicy(pols, ns); ok {
+			if p, ok := quarantinePolicy(pols, ns, quarantineKey, quarantined); ok {
 				// A quarantine policy exists but leaves a direction open: point at the gap.
 				for _, d := range missing {
 					at := fieldpath.Root.Key("spec").Key("policyTypes")
@@ -79,7 +80,7 @@ var quarantineNetworkPolicy = &check.Check{
 				continue
 			}
 			obj, at := ns.Anchor()
-			const apply = `; apply a NetworkPolicy with podSelector matchLabels {` + quarantineKey + `: "` + quarantineValue + `"}, policyTypes [Ingress, Egress] and no rules`
+			apply := `; apply a NetworkPolicy with podSelector matchLabels {` + quarantineKey + `: "` + quarantineValue + `"}, policyTypes [Ingress, Egress] and no rules`
 			switch len(missing) {
 			case 2:
 				r.FailWith(obj, at, check.Low, "no policy isolates pods labelled "+quarantineKey+"="+quarantineValue+" in "+ns.String()+apply)
@@ -90,15 +91,11 @@ var quarantineNetworkPolicy = &check.Check{
 	},
 }
 
-const (
-	quarantineKey   = "eksguard.io/quarantine"
-	quarantineValue = "true"
-)
-
 // quarantineDenies reports whether a quarantine policy denies direction d for quarantined pods of ns.
-func quarantineDenies(pols *network.Policies, ns *inventory.Namespace, quarantined map[string]string, d network.Direction) bool {
+// quarantined is the quarantine label, whose key is key.
+func quarantineDenies(pols *network.Policies, ns *inventory.Namespace, key string, quarantined map[string]string, d network.Direction) bool {
 	for _, p := range pols.In(ns.Name) {
-		if p.Applies(d) && p.Rules(d) == 0 && namesQuarantineLabel(p) && p.Selects(quarantined) {
+		if p.Applies(d) && p.Rules(d) == 0 && namesQuarantineLabel(p, key) && p.Selects(quarantined) {
 			return true
 		}
 	}
@@ -107,22 +104,23 @@ func quarantineDenies(pols *network.Policies, ns *inventory.Namespace, quarantin
 
 // quarantinePolicy returns the first NetworkPolicy of ns that selects quarantined pods by the
 // quarantine label.
-func quarantinePolicy(pols *network.Policies, ns *inventory.Namespace) (network.NetPolicy, bool) {
+func quarantinePolicy(pols *network.Policies, ns *inventory.Namespace, key string, quarantined map[string]string) (network.NetPolicy, bool) {
 	for _, p := range pols.In(ns.Name) {
-		if namesQuarantineLabel(p) && p.Selects(map[string]string{quarantineKey: quarantineValue}) {
+		if namesQuarantineLabel(p, key) && p.Selects(quarantined) {
 			return p, true
 		}
 	}
 	return network.NetPolicy{}, false
 }
 
-// namesQuarantineLabel reports whether the policy's pod selector is about the quarantine label.
-func namesQuarantineLabel(p network.NetPolicy) bool {
-	if _, ok := p.Spec.PodSelector.MatchLabels[quarantineKey]; ok {
+// namesQuarantineLabel reports whether the policy's pod selector is about the quarantine
+// label, whose key is key.
+func namesQuarantineLabel(p network.NetPolicy, key string) bool {
+	if _, ok := p.Spec.PodSelector.MatchLabels[key]; ok {
 		return true
 	}
 	for _, e := range p.Spec.PodSelector.MatchExpressions {
-		if e.Key == quarantineKey {
+		if e.Key == key {
 			return true
 		}
 	}

@@ -12,22 +12,21 @@ import (
 	"github.com/eksguard/eksguard/internal/inventory"
 )
 
-// AMI ages EKS-INF-002 accepts (max_ami_age_days) and above which it is high.
-const (
-	maxAMIAgeDays  = 30
-	highAMIAgeDays = 90
-)
+// highAMIAgeDays is the AMI age above which EKS-INF-002 is high (the catalogue's 90 days).
+const highAMIAgeDays = 90
 
 // amiAge: EKS-INF-002.
 //
 // For each distinct ImageId of CLUSTER_NODES, ec2:DescribeImages .CreationDate: fails (medium)
-// when the AMI is older than 30 days, high when older than 90; an AMI that DescribeImages
-// does not return (deregistered, no longer shared) is reported as "unknown age" (medium).
+// when the AMI is older than max_ami_age_days (settings file, default 30), high when it is
+// also older than 90 days; an AMI that DescribeImages does not return (deregistered, no
+// longer shared) is reported as "unknown age" (medium).
 // One finding per AMI, on the AMI, naming the node groups or instances that run it.
 //
-// Decisions: max_ami_age_days is the catalogue's default and not yet configurable. The
-// comparison of managed node groups' releaseVersion with the recommended release in SSM
-// Parameter Store is not done: the collectors have no SSM client yet (ssm:GetParameter).
+// Decisions: the high bucket stays at the catalogue's 90 days; a longer max_ami_age_days makes
+// every AMI it fails high. The comparison of managed node groups' releaseVersion with the
+// recommended release in SSM Parameter Store is not done: the collectors have no SSM client
+// yet (ssm:GetParameter).
 // A CreationDate that does not parse is reported as unknown age. Manifest mode: not
 // applicable.
 var amiAge = &check.Check{
@@ -90,12 +89,13 @@ var amiAge = &check.Check{
 				continue
 			}
 			days := int(t.Sub(c).Hours() / 24)
-			if days <= maxAMIAgeDays {
+			limit := r.Config.AMIAgeDays()
+			if days <= limit {
 				continue
 			}
-			sev, over := check.Medium, maxAMIAgeDays
+			sev, over := check.Medium, limit
 			if days > highAMIAgeDays {
-				sev, over = check.High, highAMIAgeDays
+				sev, over = check.High, max(highAMIAgeDays, limit)
 			}
 			label := id
 			if name != "" {
@@ -103,7 +103,7 @@ var amiAge = &check.Check{
 			}
 			// The message names the bucket, not the age in days, so it does not change daily.
 			r.FailResourceWith(arn, "CreationDate", sev, "AMI "+label+runBy+" was created "+c.UTC().Format("2006-01-02")+
-				", more than "+strconv.Itoa(over)+" days ago (the limit is "+strconv.Itoa(maxAMIAgeDays)+" days)")
+				", more than "+strconv.Itoa(over)+" days ago (the limit is "+strconv.Itoa(limit)+" days)")
 		}
 	},
 }

@@ -28,8 +28,10 @@ import (
 // (a kubelet newer than the API server is unsupported), so each node's distance to it is a
 // lower bound of its skew, and the message says so. For the same reason a node newer than
 // the control plane cannot be detected, and the upgrade_grace_days window (which needs the
-// date of the last control-plane upgrade) cannot be measured: one minor behind is always
-// reported as info. Nodes without a parseable kubeletVersion are not evaluated.
+// date of the last control-plane upgrade, which no collector reads) cannot be measured: one
+// minor behind is always reported as info, and upgrade_grace_days is deliberately not a key
+// of the settings file, since it would change nothing. Nodes without a parseable
+// kubeletVersion are not evaluated.
 var kubeletVersionSkew = &check.Check{
 	Meta: check.Meta{
 		ID:          "EKS-INF-003",

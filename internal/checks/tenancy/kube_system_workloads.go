@@ -2,6 +2,7 @@ package tenancy
 
 import (
 	"path"
+	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -18,14 +19,16 @@ import (
 // metadata.namespace unless it is an EKS managed add-on (label app.kubernetes.io/managed-by=EKS
 // or a label eks.amazonaws.com/component, on the object or its pod template) or a known cluster
 // component: aws-node, kube-proxy, coredns, ebs-csi-*, efs-csi-*, eks-pod-identity-agent,
-// aws-load-balancer-controller, cluster-autoscaler, karpenter, metrics-server, matched against
-// the object's name or its app.kubernetes.io/name label (object or template).
+// aws-load-balancer-controller, cluster-autoscaler, karpenter, metrics-server, plus the
+// patterns of known_system_components (settings file, default none), matched against the
+// object's name or its app.kubernetes.io/name label (object or template).
 //
 // Decisions: the catalogue's manifest mode fails every workload in kube-system; eksguard applies
 // the live mode's exemptions in manifest mode too, because the charts of those components
 // (aws-load-balancer-controller, karpenter, ...) install into kube-system by default and
-// failing them would be noise. cert-manager is on the catalogue's list only "when configured",
-// and there is no such setting yet, so it is not exempt.
+// failing them would be noise. cert-manager is on the catalogue's list only "when configured":
+// it is exempt when known_system_components names it (cert-manager*). The setting adds to the
+// catalogue's list rather than replacing it, as exempt_namespaces adds to SYSTEM_NAMESPACES.
 var kubeSystemWorkloads = &check.Check{
 	Meta: check.Meta{
 		ID:          "EKS-TEN-008",
@@ -46,7 +49,7 @@ var kubeSystemWorkloads = &check.Check{
 				continue
 			}
 			r.Evaluated(1)
-			if clusterComponent(p) {
+			if clusterComponent(p, r.Config.KnownSystemComponents) {
 				continue
 			}
 			r.Fail(p.Object, fieldpath.Root.Key("metadata").Key("namespace"), objectName(p.Object)+
@@ -61,8 +64,9 @@ var knownSystemComponents = []string{
 	"aws-load-balancer-controller", "cluster-autoscaler", "karpenter", "metrics-server",
 }
 
-// clusterComponent reports whether a kube-system workload is an EKS add-on or a known component.
-func clusterComponent(p inventory.PodSpecRef) bool {
+// clusterComponent reports whether a kube-system workload is an EKS add-on or a known
+// component (of the catalogue's list or the configured patterns).
+func clusterComponent(p inventory.PodSpecRef, configured []string) bool {
 	var sets []map[string]string
 	if typed, ok := p.Object.Typed.(metav1.Object); ok {
 		sets = append(sets, typed.GetLabels())
@@ -81,7 +85,7 @@ func clusterComponent(p inventory.PodSpecRef) bool {
 		}
 	}
 	for _, n := range names {
-		for _, pattern := range knownSystemComponents {
+		for _, pattern := range slices.Concat(knownSystemComponents, configured) {
 			if ok, _ := path.Match(pattern, n); ok {
 				return true
 			}
