@@ -46,6 +46,10 @@ type Config struct {
 	// MaxAMIAgeDays is max_ami_age_days of EKS-INF-002: how old a node AMI may be. Zero means
 	// the catalogue's default (DefaultMaxAMIAgeDays).
 	MaxAMIAgeDays int
+	// UpgradeGraceDays is upgrade_grace_days of EKS-INF-003: for how many days after the last
+	// control-plane version update a node one minor version behind is only info. Zero means
+	// the catalogue's default (DefaultUpgradeGraceDays).
+	UpgradeGraceDays int
 	// MinLogRetentionDays is min_log_retention_days of EKS-DET-003: the shortest retention of
 	// the control-plane log group. Zero means the catalogue's default.
 	MinLogRetentionDays int
@@ -102,6 +106,17 @@ func (c Config) AMIAgeDays() int {
 		return c.MaxAMIAgeDays
 	}
 	return DefaultMaxAMIAgeDays
+}
+
+// DefaultUpgradeGraceDays is upgrade_grace_days when the configuration does not set it.
+const DefaultUpgradeGraceDays = 14
+
+// GraceDays is upgrade_grace_days: UpgradeGraceDays, or its default.
+func (c Config) GraceDays() int {
+	if c.UpgradeGraceDays > 0 {
+		return c.UpgradeGraceDays
+	}
+	return DefaultUpgradeGraceDays
 }
 
 // LogRetentionDays is min_log_retention_days: MinLogRetentionDays, or its default.

@@ -29,6 +29,7 @@ type settingsFile struct {
 	MaxClusterAdmins        *int                    `json:"max_cluster_admins"`
 	MaxPublicCIDRPrefix     *publicCIDRPrefix       `json:"max_public_cidr_prefix"`
 	MaxAMIAgeDays           *int                    `json:"max_ami_age_days"`
+	UpgradeGraceDays        *int                    `json:"upgrade_grace_days"`
 	MinLogRetentionDays     *int                    `json:"min_log_retention_days"`
 	QuarantineLabel         *string                 `json:"quarantine_label"`
 	RoleSharingAllowlist    []string                `json:"role_sharing_allowlist"`
@@ -75,6 +76,7 @@ func loadSettings(path string) (*settingsFile, error) {
 	}
 	for key, days := range map[string]*int{
 		"max_secret_age_days": s.MaxSecretAgeDays, "max_ami_age_days": s.MaxAMIAgeDays, "min_log_retention_days": s.MinLogRetentionDays,
+		"upgrade_grace_days": s.UpgradeGraceDays,
 	} {
 		if days != nil && *days <= 0 {
 			return nil, fmt.Errorf("%s: %s must be a positive number of days, not %d", path, key, *days)
@@ -202,6 +204,9 @@ func (s *settingsFile) apply(cfg *check.Config, flags *pflag.FlagSet) {
 	}
 	if s.MinLogRetentionDays != nil {
 		cfg.MinLogRetentionDays = *s.MinLogRetentionDays
+	}
+	if s.UpgradeGraceDays != nil {
+		cfg.UpgradeGraceDays = *s.UpgradeGraceDays
 	}
 	if p := s.MaxPublicCIDRPrefix; p != nil {
 		if p.IPv4 != nil {

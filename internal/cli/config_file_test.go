@@ -33,6 +33,7 @@ max_secret_age_days: 30
 max_cluster_admins: 5
 max_public_cidr_prefix: {ipv4: 20}
 max_ami_age_days: 45
+upgrade_grace_days: 7
 min_log_retention_days: 365
 quarantine_label: security.example.com/isolate=now
 role_sharing_allowlist: [monitoring/agent, logging/agent]
@@ -72,8 +73,8 @@ incident_response:
 	if c.ClusterAdmins() != 5 || c.PublicCIDRPrefixV4() != 20 || c.PublicCIDRPrefixV6() != check.DefaultMaxPublicCIDRPrefixV6 {
 		t.Errorf("max_cluster_admins / max_public_cidr_prefix: %+v", c)
 	}
-	if c.AMIAgeDays() != 45 || c.LogRetentionDays() != 365 {
-		t.Errorf("max_ami_age_days / min_log_retention_days: %+v", c)
+	if c.AMIAgeDays() != 45 || c.LogRetentionDays() != 365 || c.GraceDays() != 7 {
+		t.Errorf("max_ami_age_days / min_log_retention_days / upgrade_grace_days: %+v", c)
 	}
 	if k, v := c.Quarantine(); k != "security.example.com/isolate" || v != "now" {
 		t.Errorf("quarantine_label: %q=%q", k, v)
@@ -104,6 +105,7 @@ incident_response:
 		"max_secret_age_days: ninety\n":                     "max_secret_age_days",
 		"max_ami_age_days: -7\n":                            "max_ami_age_days must be a positive number of days, not -7",
 		"min_log_retention_days: 0\n":                       "min_log_retention_days must be a positive number of days, not 0",
+		"upgrade_grace_days: 0\n":                           "upgrade_grace_days must be a positive number of days, not 0",
 		"quarantine_label: quarantine\n":                    `quarantine_label "quarantine": want key=value`,
 		"quarantine_label: bad key!=true\n":                 `quarantine_label "bad key!=true": label key`,
 		"quarantine_label: a/b=not ok\n":                    `quarantine_label "a/b=not ok": label value`,
@@ -164,6 +166,7 @@ func TestExampleSettingsFile(t *testing.T) {
 	// The example shows every key of the file, at its default where it has one.
 	if cfg.MaxClusterAdmins != check.DefaultMaxClusterAdmins || cfg.MaxPublicCIDRPrefix.IPv4 != check.DefaultMaxPublicCIDRPrefixV4 ||
 		cfg.MaxPublicCIDRPrefix.IPv6 != check.DefaultMaxPublicCIDRPrefixV6 || cfg.MaxAMIAgeDays != check.DefaultMaxAMIAgeDays ||
+		cfg.UpgradeGraceDays != check.DefaultUpgradeGraceDays ||
 		cfg.MinLogRetentionDays != check.DefaultMinLogRetentionDays || cfg.QuarantineLabel != check.DefaultQuarantineLabel ||
 		len(cfg.RoleSharingAllowlist) == 0 || len(cfg.KnownSystemComponents) == 0 || len(cfg.SensitiveRepoPatterns) == 0 {
 		t.Errorf("example settings: %+v", cfg)

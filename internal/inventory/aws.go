@@ -57,6 +57,11 @@ type AWS struct {
 	// end dates of each Kubernetes version).
 	AddonVersions   []ekstypes.AddonInfo                 `json:"addonVersions,omitempty"`
 	ClusterVersions []ekstypes.ClusterVersionInformation `json:"clusterVersions,omitempty"`
+	// ControlPlaneUpgradedAt is when the control plane reached its current Kubernetes version:
+	// the creation time of the newest Successful VersionUpdate of the cluster (eks:ListUpdates,
+	// eks:DescribeUpdate), or the cluster's creation time when it never had one. Nil when unknown
+	// (a call was denied or failed, or DescribeCluster did not answer and no update succeeded).
+	ControlPlaneUpgradedAt *time.Time `json:"controlPlaneUpgradedAt,omitempty"`
 
 	// EC2: LAUNCH_TEMPLATES of the managed node groups (each version resolved once), the
 	// CLUSTER_NODES instances, the security groups of the cluster, of its nodes and of its

@@ -9,7 +9,7 @@
 // options: exempt-namespaces=a:b, approved-registries=a:b, rbac-exempt=a|b,
 // max-secret-age-days=N, runbook-url=URL, last-game-day=YYYY-MM-DD, last-pentest=YYYY-MM-DD,
 // max-cluster-admins=N, max-public-cidr-prefix-ipv4=N, max-public-cidr-prefix-ipv6=N,
-// max-ami-age-days=N, min-log-retention-days=N, quarantine-label=key=value,
+// max-ami-age-days=N, upgrade-grace-days=N, min-log-retention-days=N, quarantine-label=key=value,
 // role-sharing-allowlist=ns/sa:ns/sa, known-system-components=a:b*,
 // sensitive-repo-patterns=a/*:b.
 //
@@ -217,6 +217,8 @@ func parseDirective(t *testing.T, fixture, directive string) check.Config {
 			cfg.MaxPublicCIDRPrefix.IPv6 = atoi(t, fixture, key, val)
 		case "max-ami-age-days":
 			cfg.MaxAMIAgeDays = atoi(t, fixture, key, val)
+		case "upgrade-grace-days":
+			cfg.UpgradeGraceDays = atoi(t, fixture, key, val)
 		case "min-log-retention-days":
 			cfg.MinLogRetentionDays = atoi(t, fixture, key, val)
 		case "quarantine-label":

@@ -27,10 +27,15 @@ import (
 // takes the newest kubelet minor among those nodes: the control plane is at least that new
 // (a kubelet newer than the API server is unsupported), so each node's distance to it is a
 // lower bound of its skew, and the message says so. For the same reason a node newer than
-// the control plane cannot be detected, and the upgrade_grace_days window (which needs the
-// date of the last control-plane upgrade, which no collector reads) cannot be measured: one
-// minor behind is always reported as info, and upgrade_grace_days is deliberately not a key
-// of the settings file, since it would change nothing. Nodes without a parseable
+// the control plane cannot be detected.
+//
+// One minor behind is info only during the upgrade window: within upgrade_grace_days
+// (settings file, default 14) of AWS ControlPlaneUpgradedAt (the newest Successful
+// VersionUpdate from eks:ListUpdates/eks:DescribeUpdate, or the cluster's creation when it was
+// never upgraded); medium beyond. When that date is unknown (manifest mode, or the calls were
+// denied or failed) it is medium, the catalogue's severity, and the message says the window
+// could not be applied: the window is a refinement, so those actions are not in Reads and
+// their denial does not stop the check. Nodes without a parseable
 // kubeletVersion are not evaluated.
 var kubeletVersionSkew = &check.Check{
 	Meta: check.Meta{
@@ -87,17 +92,34 @@ var kubeletVersionSkew = &check.Check{
 			if behind <= 0 {
 				continue
 			}
-			sev := check.Info
+			sev, why := check.Medium, ""
 			switch {
 			case behind >= 3:
 				sev = check.High
-			case behind == 2:
-				sev = check.Medium
+			case behind == 1:
+				sev, why = upgradeWindow(inv.AWS, r.Config.GraceDays())
 			}
 			r.FailWith(v.o, at, sev, "kubelet "+v.raw+" is "+strconv.Itoa(behind)+" minor version(s) behind node "+newest.o.Name+" ("+newest.raw+
-				"); the control plane is at least that new, so the skew to it is at least "+strconv.Itoa(behind))
+				"); the control plane is at least that new, so the skew to it is at least "+strconv.Itoa(behind)+why)
 		}
 	},
+}
+
+// upgradeWindow is the severity of a node one minor version behind, and why: info within
+// graceDays of the last control-plane version update (AWS ControlPlaneUpgradedAt), medium
+// beyond it or when that date is unknown.
+func upgradeWindow(a *inventory.AWS, graceDays int) (check.Severity, string) {
+	grace := strconv.Itoa(graceDays)
+	if a == nil || a.ControlPlaneUpgradedAt == nil {
+		return check.Medium, "; the date of the last control-plane upgrade is unknown (eks:ListUpdates and eks:DescribeUpdate not read), " +
+			"so the upgrade_grace_days window (" + grace + " days) cannot excuse it"
+	}
+	when := a.ControlPlaneUpgradedAt.UTC()
+	days := int(now().Sub(when).Hours() / 24)
+	if days <= graceDays {
+		return check.Info, "; the control plane was upgraded " + when.Format("2006-01-02") + ", within upgrade_grace_days (" + grace + ")"
+	}
+	return check.Medium, "; the control plane was upgraded " + when.Format("2006-01-02") + ", more than upgrade_grace_days (" + grace + ") ago"
 }
 
 // kubeletMinorVersion reads major and minor from a kubelet version such as v1.29.3-eks-ae9a62a.

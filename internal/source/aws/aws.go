@@ -270,6 +270,7 @@ func (c *collector) run(ctx context.Context) error {
 	g.Go(func() { c.autoScalingGroups(ctx) })
 	g.Go(func() { c.roles(ctx) })
 	g.Go(func() { c.versions(ctx) })
+	g.Go(func() { c.lastVersionUpdate(ctx) })
 	g.Go(func() { c.ecrImages(ctx) })
 	g.Go(func() { c.secretAccess(ctx) })
 	g.Wait()

@@ -125,6 +125,16 @@ func fullAccount(t *testing.T, ctx context.Context) (*awstest.Account, *awstest.
 		{AddonVersion: sdkaws.String("v1.19.0-eksbuild.1"), Compatibilities: []ekstypes.Compatibility{{ClusterVersion: sdkaws.String("1.31"), DefaultVersion: true}}},
 		{AddonVersion: sdkaws.String("v1.18.0-eksbuild.1"), Compatibilities: []ekstypes.Compatibility{{ClusterVersion: sdkaws.String("1.31")}}}}})
 	acct.SetClusterVersions(ekstypes.ClusterVersionInformation{ClusterVersion: sdkaws.String("1.31"), VersionStatus: ekstypes.VersionStatusStandardSupport})
+	// The last successful version update is the second; a newer one failed, and a newer
+	// logging update is not a version update.
+	for _, u := range []ekstypes.Update{
+		{Type: ekstypes.UpdateTypeVersionUpdate, Status: ekstypes.UpdateStatusSuccessful, CreatedAt: sdkaws.Time(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))},
+		{Type: ekstypes.UpdateTypeVersionUpdate, Status: ekstypes.UpdateStatusSuccessful, CreatedAt: sdkaws.Time(lastVersionUpdate)},
+		{Type: ekstypes.UpdateTypeVersionUpdate, Status: ekstypes.UpdateStatusFailed, CreatedAt: sdkaws.Time(time.Date(2025, 9, 2, 10, 0, 0, 0, time.UTC))},
+		{Type: ekstypes.UpdateTypeLoggingUpdate, Status: ekstypes.UpdateStatusSuccessful, CreatedAt: sdkaws.Time(time.Date(2025, 9, 3, 10, 0, 0, 0, time.UTC))},
+	} {
+		acct.AddUpdate("prod", u)
+	}
 	for _, repo := range []string{"shop/web", "shop/worker"} {
 		if err := acct.CreateRepository(ctx, repo, `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},"action":{"type":"expire"}}]}`, ""); err != nil {
 			t.Fatal(err)
@@ -313,6 +323,9 @@ func TestCollectAgainstMoto(t *testing.T) {
 	check("add-ons", len(a.Addons), 1)
 	check("add-on versions", len(a.AddonVersions), 1)
 	check("cluster versions", len(a.ClusterVersions), 1)
+	if a.ControlPlaneUpgradedAt == nil || !a.ControlPlaneUpgradedAt.Equal(lastVersionUpdate) {
+		t.Errorf("control plane upgraded at %v, want %v", a.ControlPlaneUpgradedAt, lastVersionUpdate)
+	}
 	check("access entries", len(a.AccessEntries), 2)
 	check("pod identity associations", len(a.PodIdentityAssociations), 1)
 	check("fargate profiles", len(a.FargateProfiles), 1)
@@ -482,6 +495,8 @@ func TestCollectAgainstMoto(t *testing.T) {
 			want = 4
 		case "iam:GetRolePolicy":
 			want = 1
+		case "eks:DescribeUpdate":
+			want = 4 // every update of the cluster: ListUpdates gives neither type nor order
 		case "ecr:DescribeImages":
 			want = 5 // shop/worker, shop/web, whose missing tag fails the batch: then its 3 IDs one by one
 		case "ecr:GetDownloadUrlForLayer", "ecr:ListImageReferrers", "inspector2:ListFindings":
@@ -507,7 +522,7 @@ func TestDeniedCallsAreGaps(t *testing.T) {
 	ctx := context.Background()
 	acct, _, inv := fullAccount(t, ctx)
 	denied := []string{"eks:ListAccessEntries", "ec2:DescribeInstances", "iam:GetRole", "ecr:GetLifecyclePolicy", "kms:GetKeyRotationStatus",
-		"cloudtrail:GetTrailStatus", "guardduty:ListDetectors", "eks:DescribeAddon"}
+		"cloudtrail:GetTrailStatus", "guardduty:ListDetectors", "eks:DescribeAddon", "eks:DescribeUpdate"}
 	acct.Deny(denied...)
 	if err := awssource.Collect(ctx, inv, options(acct, "prod", nil)); err != nil {
 		t.Fatal(err)
@@ -533,7 +548,14 @@ func TestDeniedCallsAreGaps(t *testing.T) {
 	if inv.AWS.Cluster == nil || len(inv.AWS.Nodegroups) != 2 || len(inv.AWS.Repositories) != 2 {
 		t.Errorf("collection stopped at the denials: %+v", inv.AWS)
 	}
+	// A denied DescribeUpdate leaves the upgrade date unknown, not the cluster's creation.
+	if inv.AWS.ControlPlaneUpgradedAt != nil {
+		t.Errorf("control plane upgraded at %v with DescribeUpdate denied", inv.AWS.ControlPlaneUpgradedAt)
+	}
 }
+
+// lastVersionUpdate is the newest successful VersionUpdate of fullAccount's cluster.
+var lastVersionUpdate = time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
 
 // TestThrottlingIsRetried: throttled calls are retried by the adaptive retryer.
 func TestThrottlingIsRetried(t *testing.T) {

@@ -3,6 +3,8 @@ package aws
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
@@ -236,4 +238,56 @@ func (c *collector) versions(ctx context.Context) {
 		})
 	}
 	g.Wait()
+}
+
+// lastVersionUpdate records when the control plane reached its current version (EKS-INF-003's
+// upgrade window). ListUpdates gives no order and no type, so every update of the cluster is
+// described and the newest Successful VersionUpdate wins; a cluster without one has run its
+// version since it was created. Any failure leaves the date unknown rather than guessing.
+func (c *collector) lastVersionUpdate(ctx context.Context) {
+	p := eks.NewListUpdatesPaginator(c.clients.eks, &eks.ListUpdatesInput{Name: &c.opts.ClusterName})
+	var ids []string
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			c.fail(ctx, "eks:ListUpdates", c.clusterARN(), err)
+			return
+		}
+		ids = append(ids, page.UpdateIds...)
+	}
+	var (
+		g      group
+		mu     sync.Mutex
+		newest *time.Time
+		failed bool
+	)
+	for _, id := range ids {
+		g.Go(func() {
+			out, err := c.clients.eks.DescribeUpdate(ctx, &eks.DescribeUpdateInput{Name: &c.opts.ClusterName, UpdateId: &id})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failed = true
+				c.fail(ctx, "eks:DescribeUpdate", id, err)
+				return
+			}
+			u := out.Update
+			if u == nil || u.Type != ekstypes.UpdateTypeVersionUpdate || u.Status != ekstypes.UpdateStatusSuccessful || u.CreatedAt == nil {
+				return
+			}
+			if newest == nil || u.CreatedAt.After(*newest) {
+				newest = u.CreatedAt
+			}
+		})
+	}
+	g.Wait()
+	if failed {
+		return // the failed update may be the newest version update
+	}
+	c.add(func(a *inventory.AWS) {
+		if newest == nil && a.Cluster != nil {
+			newest = a.Cluster.CreatedAt
+		}
+		a.ControlPlaneUpgradedAt = newest
+	})
 }

@@ -81,6 +81,7 @@ type clusterState struct {
 	policies      map[string][]ekstypes.AssociatedAccessPolicy
 	podIdentity   []ekstypes.PodIdentityAssociation
 	addons        map[string]*ekstypes.Addon
+	updates       []ekstypes.Update // eks:ListUpdates answers them in this order
 }
 
 // NewAccount gives the test its own account, with a fresh 12-digit ID.
@@ -356,6 +357,18 @@ func (a *Account) AddAddon(cluster string, ad ekstypes.Addon) {
 		ad.Status = ekstypes.AddonStatusActive
 	}
 	a.cluster(cluster).addons[name] = &ad
+}
+
+// AddUpdate records an update of the cluster, for ListUpdates and DescribeUpdate (which moto
+// does not implement). An Id is made up when missing.
+func (a *Account) AddUpdate(cluster string, u ekstypes.Update) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cs := a.cluster(cluster)
+	if u.Id == nil {
+		u.Id = sdkaws.String(fmt.Sprintf("00000000-0000-0000-0000-%012d", len(cs.updates)+1))
+	}
+	cs.updates = append(cs.updates, u)
 }
 
 // SetAddonVersions sets what DescribeAddonVersions answers.

@@ -49,7 +49,19 @@ func (a *Account) serveEKS(w http.ResponseWriter, r *http.Request) bool {
 		case get && len(rest) == 1 && rest[0] == "identity-provider-configs":
 			writeJSON(w, map[string]any{"identityProviderConfigs": []any{}})
 		case get && len(rest) == 1 && rest[0] == "updates":
-			writeJSON(w, map[string]any{"updateIds": []any{}})
+			ids := []string{}
+			for _, u := range cs.updates {
+				ids = append(ids, sdkaws.ToString(u.Id))
+			}
+			writeJSON(w, map[string]any{"updateIds": ids})
+		case get && len(rest) == 2 && rest[0] == "updates":
+			for _, u := range cs.updates {
+				if sdkaws.ToString(u.Id) == rest[1] {
+					writeJSON(w, map[string]any{"update": wire(u)})
+					return true
+				}
+			}
+			notFound(w, "update "+rest[1])
 		case post && len(rest) == 1 && rest[0] == "insights":
 			writeJSON(w, map[string]any{"insights": []any{}})
 		default:
