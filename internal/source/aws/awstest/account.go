@@ -24,6 +24,8 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	eksaws "github.com/eksguard/eksguard/internal/source/aws"
 )
 
 // Region is the region tests use.
@@ -108,51 +110,12 @@ func (a *Account) APIOptions() []func(*middleware.Stack) error {
 		func(s *middleware.Stack) error {
 			return s.Build.Add(middleware.BuildMiddlewareFunc("eksguardTestAction", func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
 				if req, ok := in.Request.(*smithyhttp.Request); ok {
-					req.Header.Set(ActionHeader, Action(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)))
+					req.Header.Set(ActionHeader, eksaws.Action(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)))
 				}
 				return next.HandleBuild(ctx, in)
 			}), middleware.After)
 		},
 	}
-}
-
-// s3Actions are the S3 operations whose IAM action has another name.
-var s3Actions = map[string]string{
-	"ListBuckets":                "ListAllMyBuckets",
-	"GetPublicAccessBlock":       "GetBucketPublicAccessBlock",
-	"GetObjectLockConfiguration": "GetBucketObjectLockConfiguration",
-}
-
-// Action is the IAM action of an operation ("EKS", "DescribeCluster" -> "eks:DescribeCluster";
-// CloudWatch Logs' prefix is "logs", EventBridge's "events", EFS's "elasticfilesystem",
-// AWS Config's "config"; some S3 operations have IAM actions of other names, s3Actions).
-func Action(serviceID, operation string) string {
-	switch serviceID {
-	case "CloudWatch Logs":
-		return "logs:" + operation
-	case "EventBridge":
-		return "events:" + operation
-	case "EFS":
-		return "elasticfilesystem:" + operation
-	case "Config Service":
-		return "config:" + operation
-	case "S3":
-		if a, ok := s3Actions[operation]; ok {
-			return "s3:" + a
-		}
-	}
-	out := make([]byte, 0, len(serviceID)+len(operation)+1)
-	for i := 0; i < len(serviceID); i++ {
-		c := serviceID[i]
-		if c == ' ' {
-			continue
-		}
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		out = append(out, c)
-	}
-	return string(append(append(out, ':'), operation...))
 }
 
 // Config is an SDK configuration for the account: the harness endpoint, static credentials,
