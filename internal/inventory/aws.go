@@ -600,3 +600,15 @@ func ProviderInstanceID(providerID string) string {
 	}
 	return id
 }
+
+// ManagedInstancesByID indexes ManagedInstances by instance ID: CLUSTER_NODES' state in
+// Systems Manager, read by EKS-INF-011 and EKS-IR-002.
+func (a *AWS) ManagedInstancesByID() map[string]ssmtypes.InstanceInformation {
+	byID := make(map[string]ssmtypes.InstanceInformation, len(a.ManagedInstances))
+	for _, m := range a.ManagedInstances {
+		if m.InstanceId != nil {
+			byID[*m.InstanceId] = m
+		}
+	}
+	return byID
+}

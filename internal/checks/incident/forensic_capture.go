@@ -64,10 +64,7 @@ var forensicCapture = &check.Check{
 		if a == nil {
 			return
 		}
-		managed := map[string]ssmtypes.InstanceInformation{}
-		for _, m := range a.ManagedInstances {
-			managed[sdkaws.ToString(m.InstanceId)] = m
-		}
+		managed := a.ManagedInstancesByID()
 		for _, i := range a.Instances {
 			r.Evaluated(1)
 			m, ok := managed[sdkaws.ToString(i.InstanceId)]
