@@ -252,6 +252,11 @@ func plainStart(t []byte, off, end int) bool {
 	return true
 }
 
+// isEntry reports whether a block sequence entry ("- " or a lone "-") starts at off.
+func (p *fastParser) isEntry(off, end int) bool {
+	return p.text[off] == '-' && (off+1 == end || p.text[off+1] == ' ')
+}
+
 // mapping parses the block mapping whose keys start at column indent on the current line.
 func (p *fastParser) mapping(indent int) *yaml.Node {
 	p.enter()
@@ -269,7 +274,7 @@ func (p *fastParser) mapping(indent int) *yaml.Node {
 		off := l.start + indent
 		kv, kst, after, ok := p.key(off, l.end)
 		if !ok {
-			if t := p.text[off]; t == '-' && (off+1 == l.end || p.text[off+1] == ' ') {
+			if p.isEntry(off, l.end) {
 				break // the parent's indentless sequence goes on, or ends here
 			}
 			bail()
@@ -306,7 +311,7 @@ func (p *fastParser) sequence(indent int) *yaml.Node {
 		if l.indent > indent {
 			bail()
 		}
-		if p.text[off] != '-' || (off+1 < l.end && p.text[off+1] != ' ') {
+		if !p.isEntry(off, l.end) {
 			break
 		}
 		if s == nil {
@@ -333,8 +338,7 @@ func (p *fastParser) value(parent, off, end int, inMapping bool) *yaml.Node {
 		p.i++
 		if p.nextContent() {
 			l := p.lines[p.i]
-			c := t[l.start+l.indent]
-			isDash := c == '-' && (l.start+l.indent+1 == l.end || t[l.start+l.indent+1] == ' ')
+			isDash := p.isEntry(l.start+l.indent, l.end)
 			switch {
 			case l.indent > parent:
 				if isDash {
@@ -374,7 +378,7 @@ func (p *fastParser) value(parent, off, end int, inMapping bool) *yaml.Node {
 		n, close = p.flow(j, end)
 		p.endOfLine(close, end)
 		p.i++
-	case c == '-' && (j+1 == end || t[j+1] == ' '):
+	case p.isEntry(j, end):
 		if inMapping {
 			bail() // "key: - x" is an error
 		}
