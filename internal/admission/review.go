@@ -118,15 +118,8 @@ func NewReviewer(opts Options) *Reviewer {
 // ObjectLocal reports whether a check judges one object by itself.
 func ObjectLocal(c *check.Check) bool { return c.PodSpec != nil || c.Object != nil }
 
-// NotAtAdmission are the object-local checks the webhook leaves to scans, and why.
-var NotAtAdmission = map[string]string{
-	"EKS-IAM-020": "the service-account controller creates every namespace's default ServiceAccount " +
-		"without automountServiceAccountToken; denying that request would leave new namespaces " +
-		"without one (scans report it; patch the account after creation)",
-}
-
 // Admissible reports whether the webhook runs a check.
-func Admissible(c *check.Check) bool { return ObjectLocal(c) && NotAtAdmission[c.ID] == "" }
+func Admissible(c *check.Check) bool { return ObjectLocal(c) && c.NotAtAdmission == "" }
 
 // Checks are the checks the reviewer runs.
 func (r *Reviewer) Checks() []*check.Check { return r.checks }

@@ -104,6 +104,9 @@ type Check struct {
 	// it: inventory.AWSKind("eks:DescribeCluster") is "aws:eks:DescribeCluster", the Kind of
 	// the gap a denied call leaves.
 	Reads []string
+	// NotAtAdmission, when set, says why an object-local check must not judge objects at
+	// admission (the webhook and the exported admission policies skip it; scans run it).
+	NotAtAdmission string
 }
 
 // WorkloadKinds are the kinds that carry a pod spec (POD_SPEC_SOURCES).

@@ -92,6 +92,8 @@ func UnsupportedChecks(checks []*check.Check) []Unsupported {
 		}
 		u := Unsupported{Check: c, ObjectLocal: c.PodSpec != nil || c.Object != nil}
 		switch {
+		case u.ObjectLocal && c.NotAtAdmission != "":
+			u.Reason = c.NotAtAdmission
 		case u.ObjectLocal:
 			u.Reason = unsupported[c.ID]
 		case strings.HasPrefix(string(c.Source), "aws-"):
