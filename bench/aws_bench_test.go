@@ -53,7 +53,7 @@ func awsBench(tb testing.TB) *awstest.Account {
 		b.setup = time.Since(start)
 	})
 	if b.err != nil {
-		tb.Fatalf("build the benchmark account: %v", b.err)
+		tb.Fatalf("build the benchmark account: %v\nmoto's last lines:\n%s", b.err, srv.RecentLog())
 	}
 	return b.acct
 }

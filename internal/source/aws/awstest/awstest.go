@@ -49,6 +49,29 @@ type Server struct {
 	mu       sync.Mutex
 	accounts map[string]*Account
 	next     atomic.Int64
+
+	// recent is moto's last stderr lines: a 500 from moto is a Python traceback there.
+	recentMu sync.Mutex
+	recent   []string
+}
+
+const recentLines = 60
+
+// RecentLog is moto's last lines of stderr, for the message of a test that got a 500 from it.
+func (s *Server) RecentLog() string {
+	s.recentMu.Lock()
+	defer s.recentMu.Unlock()
+	return strings.Join(s.recent, "\n")
+}
+
+func (s *Server) remember(line string) {
+	s.recentMu.Lock()
+	defer s.recentMu.Unlock()
+	if len(s.recent) == recentLines {
+		copy(s.recent, s.recent[1:])
+		s.recent = s.recent[:recentLines-1]
+	}
+	s.recent = append(s.recent, line)
 }
 
 // InstallHint says how to get moto.
@@ -90,6 +113,7 @@ func Start() (*Server, error) {
 	if err := startLocked(cmd); err != nil {
 		return nil, fmt.Errorf("start moto (python3 -m moto.server): %w; %s", err, InstallHint)
 	}
+	s := &Server{cmd: cmd, accounts: map[string]*Account{}}
 	found := make(chan string, 1)
 	var tail strings.Builder
 	var tailMu sync.Mutex
@@ -103,6 +127,7 @@ func Start() (*Server, error) {
 				default:
 				}
 			}
+			s.remember(line)
 			tailMu.Lock()
 			if tail.Len() < 4096 {
 				tail.WriteString(line + "\n")
@@ -131,8 +156,7 @@ func Start() (*Server, error) {
 		_ = cmd.Process.Kill()
 		return nil, err
 	}
-	s := &Server{URL: "http://" + ln.Addr().String(), MotoURL: mURL, cmd: cmd, listener: ln,
-		proxy: httputil.NewSingleHostReverseProxy(target), accounts: map[string]*Account{}}
+	s.URL, s.MotoURL, s.listener, s.proxy = "http://"+ln.Addr().String(), mURL, ln, httputil.NewSingleHostReverseProxy(target)
 	s.proxy.Transport = &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}
 	s.next.Store(time.Now().UnixNano() % 1e6 * 1e4) // fresh IDs per run, in case a moto outlives one
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}

@@ -142,12 +142,14 @@ func (a *Account) CreateCluster(ctx context.Context, spec ClusterSpec) (*Cluster
 			return nil, fmt.Errorf("attach node policy: %w", err)
 		}
 	}
+	a.profiles.Lock()
 	profile, err := c.IAM.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: sdkaws.String(spec.Name + "-node")})
-	if err != nil {
-		return nil, fmt.Errorf("create instance profile: %w", err)
+	if err == nil {
+		_, err = c.IAM.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: profile.InstanceProfile.InstanceProfileName, RoleName: nodeRole.Role.RoleName})
 	}
-	if _, err := c.IAM.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: profile.InstanceProfile.InstanceProfileName, RoleName: nodeRole.Role.RoleName}); err != nil {
-		return nil, fmt.Errorf("add role to instance profile: %w", err)
+	a.profiles.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("create instance profile %s-node: %w", spec.Name, err)
 	}
 	tokens := ec2types.LaunchTemplateHttpTokensStateOptional
 	if spec.IMDSv2 {
@@ -164,11 +166,13 @@ func (a *Account) CreateCluster(ctx context.Context, spec ClusterSpec) (*Cluster
 			Subnets: out.Subnets, LaunchTemplate: &ekstypes.LaunchTemplateSpecification{Id: lt.LaunchTemplate.LaunchTemplateId, Version: sdkaws.String("1")}}); err != nil {
 			return nil, fmt.Errorf("create node group: %w", err)
 		}
+		a.profiles.Lock()
 		run, err := c.EC2.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: sdkaws.String("ami-12c6146b"), MinCount: sdkaws.Int32(1), MaxCount: sdkaws.Int32(1),
 			InstanceType: ec2types.InstanceTypeM5Large, SubnetId: &out.Subnets[0],
 			IamInstanceProfile: &ec2types.IamInstanceProfileSpecification{Arn: profile.InstanceProfile.Arn},
 			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeInstance, Tags: []ec2types.Tag{
 				{Key: sdkaws.String("aws:eks:cluster-name"), Value: &spec.Name}, {Key: sdkaws.String("eks:nodegroup-name"), Value: &name}}}}})
+		a.profiles.Unlock()
 		if err != nil {
 			return nil, fmt.Errorf("run instance: %w", err)
 		}
