@@ -332,7 +332,11 @@ func Evaluate(ctx context.Context, inv *inventory.Inventory, checks []*Check, cf
 		}()
 	}
 	wg.Wait()
-	out := &Outcome{Results: make([]Result, len(checks))}
+	total := 0
+	for _, r := range reporters {
+		total += len(r.findings)
+	}
+	out := &Outcome{Results: make([]Result, len(checks)), Findings: make([]Finding, 0, total)}
 	missing := inv.MissingKinds()
 	for g := range inv.Gaps {
 		inv.Gaps[g].Checks = nil // recomputed for this run's checks; a second run must not append twice

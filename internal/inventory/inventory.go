@@ -20,6 +20,26 @@ type Inventory struct {
 	indexOnce sync.Once
 	podSpecs  []PodSpecRef
 	byKind    map[string][]*Object
+
+	namespacesOnce sync.Once
+	namespaces     []*Namespace
+	memo           sync.Map // key -> *memoEntry
+}
+
+type memoEntry struct {
+	once sync.Once
+	val  any
+}
+
+// Memo returns build's result for key, calling build once per inventory: indexes that
+// several checks derive from the same objects (the NetworkPolicies by namespace, ...) are
+// built once per scan instead of once per check. Like Seal, it assumes no further Add. The
+// result is shared between checks running in parallel: treat it as read-only.
+func Memo[T any](inv *Inventory, key any, build func() T) T {
+	e, _ := inv.memo.LoadOrStore(key, &memoEntry{})
+	entry := e.(*memoEntry)
+	entry.once.Do(func() { entry.val = build() })
+	return entry.val.(T)
 }
 
 // Add appends objects in source order.
@@ -46,6 +66,8 @@ func (inv *Inventory) Seal() {
 		}
 		for _, o := range inv.Objects {
 			if ref, ok := PodSpecOf(o); ok && !ownedByScannedController(o, carriesPodSpec) {
+				// Every check lists the containers: list them once per scan.
+				ref.all, ref.regular = ref.containers(true), ref.containers(false)
 				inv.podSpecs = append(inv.podSpecs, ref)
 			}
 		}

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -53,8 +54,14 @@ func (n *Namespace) Anchor() (*Object, fieldpath.Path) {
 }
 
 // Namespaces returns every namespace of the inventory, in the source order of the object
-// that first declared or referenced it. It is computed on each call.
+// that first declared or referenced it. It is computed once (like Seal, it assumes no
+// further Add) and shared: do not modify what it returns.
 func (inv *Inventory) Namespaces() []*Namespace {
+	inv.namespacesOnce.Do(func() { inv.namespaces = inv.collectNamespaces() })
+	return inv.namespaces
+}
+
+func (inv *Inventory) collectNamespaces() []*Namespace {
 	inv.Seal()
 	var out []*Namespace
 	byName := map[string]*Namespace{}
@@ -103,14 +110,17 @@ func (inv *Inventory) Namespaces() []*Namespace {
 // NamespacedKind reports whether objects of the group and kind live in a namespace, and
 // whether eksguard knows the kind at all. Unknown kinds (most custom resources) are neither.
 func NamespacedKind(group, kind string) (namespaced, known bool) {
-	if clusterScopedKinds[group+"/"+kind] {
+	k := groupKind{group, kind}
+	if clusterScopedKinds[k] {
 		return false, true
 	}
-	if namespacedKinds[group+"/"+kind] {
+	if namespacedKinds[k] {
 		return true, true
 	}
 	return false, false
 }
+
+type groupKind struct{ group, kind string }
 
 var clusterScopedKinds = setOf(
 	"/Namespace", "/Node", "/PersistentVolume", "/ComponentStatus",
@@ -142,10 +152,12 @@ var namespacedKinds = setOf(
 	"events.k8s.io/Event",
 )
 
-func setOf(keys ...string) map[string]bool {
-	m := make(map[string]bool, len(keys))
+// setOf indexes "group/Kind" keys by group and kind, so a lookup builds no string.
+func setOf(keys ...string) map[groupKind]bool {
+	m := make(map[groupKind]bool, len(keys))
 	for _, k := range keys {
-		m[k] = true
+		g, kind, _ := strings.Cut(k, "/")
+		m[groupKind{g, kind}] = true
 	}
 	return m
 }

@@ -19,6 +19,10 @@ type PodSpecRef struct {
 	// MetaPath and SpecPath locate Meta and Spec inside Object.
 	MetaPath fieldpath.Path
 	SpecPath fieldpath.Path
+
+	// all and regular are the containers, listed once when the inventory is sealed
+	// (Containers and RegularContainers list them on each call for other refs).
+	all, regular []ContainerRef
 }
 
 var (
@@ -90,12 +94,19 @@ func (c ContainerRef) Label() string {
 
 // Containers returns ALL_CONTAINERS: init, regular and ephemeral containers, in that order.
 // Every check reaches containers through here so none forgets a kind.
+// The slice may be shared: do not modify it.
 func (p PodSpecRef) Containers() []ContainerRef {
+	if p.all != nil {
+		return p.all
+	}
 	return p.containers(true)
 }
 
 // RegularContainers returns REGULAR_CONTAINERS: init and regular containers only.
 func (p PodSpecRef) RegularContainers() []ContainerRef {
+	if p.regular != nil {
+		return p.regular
+	}
 	return p.containers(false)
 }
 

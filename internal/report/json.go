@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"runtime"
+	"sync"
 )
 
 func init() { register("json", JSON) }
@@ -59,19 +61,52 @@ func JSON(w io.Writer, r *Report, _ Options) error {
 	return bw.Flush()
 }
 
-// writeLines writes "key": [ ... ] with one compact JSON value per line.
+// writeLines writes "key": [ ... ] with one compact JSON value per line. Items are encoded
+// on every CPU, a batch at a time (a large scan has tens of thousands of findings), and
+// written in order; at most one batch of encoded items is held.
 func writeLines(bw *bufio.Writer, key string, n int, item func(int) any) error {
 	bw.WriteString(`  "` + key + `": [`)
-	for i := range n {
-		data, err := marshal(item(i), false)
-		if err != nil {
-			return err
+	const chunk = 512
+	workers := runtime.GOMAXPROCS(0)
+	bufs := make([]bytes.Buffer, workers)
+	errs := make([]error, workers)
+	for batch := 0; batch < n; batch += chunk * workers {
+		var wg sync.WaitGroup
+		for w := range workers {
+			lo := batch + w*chunk
+			if lo >= n {
+				break
+			}
+			hi := min(lo+chunk, n)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				buf := &bufs[w]
+				buf.Reset()
+				enc := json.NewEncoder(buf)
+				enc.SetEscapeHTML(false)
+				for i := lo; i < hi; i++ {
+					if i > 0 {
+						buf.WriteByte(',')
+					}
+					buf.WriteString("\n    ")
+					if err := enc.Encode(item(i)); err != nil {
+						errs[w] = err
+						return
+					}
+					buf.Truncate(buf.Len() - 1) // Encode's newline
+				}
+			}()
 		}
-		if i > 0 {
-			bw.WriteByte(',')
+		wg.Wait()
+		for w := range workers {
+			if errs[w] != nil {
+				return errs[w]
+			}
+			if batch+w*chunk < n {
+				bw.Write(bufs[w].Bytes())
+			}
 		}
-		bw.WriteString("\n    ")
-		bw.Write(data)
 	}
 	if n > 0 {
 		bw.WriteString("\n  ")

@@ -122,7 +122,14 @@ type Policies struct {
 // cluster without them has no coverage gap, just no such policies.
 // Objects of kind NetworkPolicy in other groups (Calico's projectcalico.org, ...) are not
 // Kubernetes NetworkPolicies and are left out.
+// The index is built once per inventory and shared by the checks that read it.
 func IndexPolicies(inv *inventory.Inventory) *Policies {
+	return inventory.Memo(inv, policiesKey{}, func() *Policies { return indexPolicies(inv) })
+}
+
+type policiesKey struct{}
+
+func indexPolicies(inv *inventory.Inventory) *Policies {
 	x := &Policies{byNS: map[string][]NetPolicy{}, legacy: map[string]int{}}
 	for _, o := range inv.OfKind("NetworkPolicy") {
 		np, ok := o.Typed.(*networkingv1.NetworkPolicy)
