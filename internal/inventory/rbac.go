@@ -123,6 +123,12 @@ type RBACRole struct {
 	// Bindings are the RoleBindings and ClusterRoleBindings whose roleRef names this role, in
 	// source order.
 	Bindings []*RBACBinding
+	// Shadowed is set on a role a later object of the same kind, namespace and name replaces:
+	// kubectl apply of the whole input leaves the later one, which RBAC.Role returns and
+	// which alone takes part in aggregation. But the input may be several applications'
+	// manifests, applied in any order, so a shadowed role is still judged as written and the
+	// bindings that name it are listed in its Bindings too (the loader warns about the repeat).
+	Shadowed bool
 }
 
 // Default reports whether the role is a Kubernetes default the inventory does not contain.
@@ -313,8 +319,8 @@ func nsName(ns, name string) string {
 
 // RBAC indexes the Roles, ClusterRoles and bindings of an inventory.
 type RBAC struct {
-	// Roles are the inventory's Roles and ClusterRoles in source order, then the Kubernetes
-	// default ClusterRoles it lacks.
+	// Roles are the inventory's Roles and ClusterRoles in source order (shadowed ones
+	// included), then the Kubernetes default ClusterRoles it lacks.
 	Roles []*RBACRole
 	// Bindings are the inventory's RoleBindings and ClusterRoleBindings in source order.
 	Bindings []*RBACBinding
@@ -366,10 +372,10 @@ func RBACOf(inv *Inventory) *RBAC {
 // bindings. Prefer RBACOf, which builds once per inventory.
 func BuildRBAC(inv *Inventory) *RBAC {
 	m := &RBAC{byKey: map[roleKey]*RBACRole{}}
-	at := map[roleKey]int{} // index in m.Roles
-	// add indexes a role. An object repeated in the input replaces the earlier one, as
-	// kubectl apply of the stream leaves the last in the cluster; a Kubernetes default is
-	// only added when the input lacks the role.
+	at := map[roleKey]int{}                 // index in m.Roles
+	shadowed := map[*RBACRole][]*RBACRole{} // the last role of a name -> the earlier ones
+	// add indexes a role. An object repeated in the input shadows the earlier one (see
+	// RBACRole.Shadowed); a Kubernetes default is only added when the input lacks the role.
 	add := func(r *RBACRole, own []rbacv1.PolicyRule, isDefault bool) {
 		k := roleKey{r.Kind, r.Namespace, r.Name}
 		i, seen := at[k]
@@ -379,11 +385,13 @@ func BuildRBAC(inv *Inventory) *RBAC {
 		for i := range own {
 			r.Rules = append(r.Rules, RBACRule{PolicyRule: &own[i], From: r, Index: i, Selector: -1})
 		}
-		m.byKey[k] = r
 		if seen {
-			m.Roles[i] = r
-			return
+			prev := m.Roles[i]
+			prev.Shadowed = true
+			shadowed[r] = append(shadowed[prev], prev)
+			delete(shadowed, prev)
 		}
+		m.byKey[k] = r
 		at[k] = len(m.Roles)
 		m.Roles = append(m.Roles, r)
 	}
@@ -423,6 +431,9 @@ func BuildRBAC(inv *Inventory) *RBAC {
 		}
 		if b.Role != nil {
 			b.Role.Bindings = append(b.Role.Bindings, b)
+			for _, earlier := range shadowed[b.Role] {
+				earlier.Bindings = append(earlier.Bindings, b)
+			}
 		}
 		m.Bindings = append(m.Bindings, b)
 	}
@@ -446,7 +457,7 @@ func BuildRBAC(inv *Inventory) *RBAC {
 func (m *RBAC) aggregate() {
 	var clusterRoles []*RBACRole
 	for _, r := range m.Roles {
-		if r.Kind == KindClusterRole {
+		if r.Kind == KindClusterRole && !r.Shadowed {
 			clusterRoles = append(clusterRoles, r)
 		}
 	}

@@ -151,6 +151,7 @@ func Load(ctx context.Context, paths []string, opts Options) (*inventory.Invento
 		inv.Add(r.objects...)
 		inv.Report(r.problems...)
 	}
+	inv.Report(repeatedObjects(inv.Objects)...)
 	inv.Seal()
 	return inv, nil
 }

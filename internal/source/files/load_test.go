@@ -328,3 +328,26 @@ func TestVeryDeepDocumentsAreErrorsNotCrashes(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatedObjectsWarned: an object that repeats the group, kind, namespace and name of an
+// earlier one is kept (both are checked) with a warning at its metadata.name naming the
+// first; other namespaces, other groups and unnamed objects are not repeats.
+func TestRepeatedObjectsWarned(t *testing.T) {
+	inv := load(t, map[string]string{
+		"a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: shop\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: other\n  name: app\n" +
+			"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n---\napiVersion: extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: web\n" +
+			"---\napiVersion: v1\nkind: Pod\nmetadata:\n  generateName: job-\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  generateName: job-\n",
+		"b.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: shop\n  name: app\n",
+	}, Options{})
+	if len(inv.Objects) != 7 {
+		t.Fatalf("loaded %d objects, want all 7 (repeats are kept)", len(inv.Objects))
+	}
+	if len(inv.Problems) != 1 {
+		t.Fatalf("problems = %v, want one warning for the repeated ConfigMap", inv.Problems)
+	}
+	p := inv.Problems[0]
+	if p.Level != inventory.ProblemWarning || filepath.Base(p.Position.File) != "b.yaml" || p.Position.Line != 5 || p.Path != "metadata.name" ||
+		!strings.Contains(p.Message, `ConfigMap "shop/app" is also defined at `) || !strings.Contains(p.Message, "a.yaml:1;") {
+		t.Fatalf("warning = %+v, want one at b.yaml:5 metadata.name naming a.yaml:1", p)
+	}
+}
