@@ -347,7 +347,7 @@ func TestRepeatedObjectsWarned(t *testing.T) {
 	}
 	p := inv.Problems[0]
 	if p.Level != inventory.ProblemWarning || filepath.Base(p.Position.File) != "b.yaml" || p.Position.Line != 5 || p.Path != "metadata.name" ||
-		!strings.Contains(p.Message, `ConfigMap "shop/app" is also defined at `) || !strings.Contains(p.Message, "a.yaml:1;") {
+		!strings.Contains(p.Message, `the same ConfigMap is also defined at `) || !strings.Contains(p.Message, "a.yaml:1;") {
 		t.Fatalf("warning = %+v, want one at b.yaml:5 metadata.name naming a.yaml:1", p)
 	}
 }

@@ -2,7 +2,6 @@ package files
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/eksguard/eksguard/internal/fieldpath"
 	"github.com/eksguard/eksguard/internal/inventory"
@@ -29,13 +28,9 @@ func repeatedObjects(objs []*inventory.Object) []inventory.Problem {
 		}
 		at := prev.Position(fieldpath.Root)
 		ref := o.ObjectRef
-		name := o.Name
-		if o.Namespace != "" {
-			name = o.Namespace + "/" + name
-		}
 		out = append(out, inventory.Problem{Level: inventory.ProblemWarning, Position: o.Position(namePath), Object: &ref, Path: namePath,
-			Message: fmt.Sprintf("%s %s is also defined at %s:%d; applying the input leaves only the last one (both are checked)",
-				o.Kind, strconv.Quote(name), at.File, at.Line)})
+			Message: fmt.Sprintf("the same %s is also defined at %s:%d; applying the input keeps only the last one (both are checked)",
+				o.Kind, at.File, at.Line)})
 	}
 	return out
 }
