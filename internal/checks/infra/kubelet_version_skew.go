@@ -3,6 +3,7 @@ package infra
 import (
 	"regexp"
 	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -20,14 +21,15 @@ import (
 // two, high at three or more behind (the maximum supported skew). The finding points at
 // kubeletVersion. Nodes are cluster-scoped, so the namespace policy is moot.
 //
-// Decisions: the control-plane version comes from eks:DescribeCluster or /version, which
-// manifest mode does not have, and manifests rarely contain Node objects at all. This check
-// evaluates the Node objects found in the input (for instance kubectl get nodes -o yaml) and
-// nothing else; with none, it has nothing to evaluate. In place of the control-plane version it
-// takes the newest kubelet minor among those nodes: the control plane is at least that new
-// (a kubelet newer than the API server is unsupported), so each node's distance to it is a
-// lower bound of its skew, and the message says so. For the same reason a node newer than
-// the control plane cannot be detected.
+// Decisions: the control-plane version comes from eks:DescribeCluster .version when the
+// scan read the cluster's AWS side; then a node older than it is reported by its distance,
+// and a node newer than it (the kubelet may not be newer than the API server) is reported at
+// medium. Manifest mode has no control-plane version, and manifests rarely contain Node
+// objects at all: the check evaluates the Node objects found in the input (for instance
+// kubectl get nodes -o yaml) and, without the cluster's version, takes the newest kubelet
+// minor among them in its place: the control plane is at least that new, so each node's
+// distance to it is a lower bound of its skew, and the message says so. A node newer than
+// the control plane is only detected with the cluster's version.
 //
 // One minor behind is info only during the upgrade window: within upgrade_grace_days
 // (settings file, default 14) of AWS ControlPlaneUpgradedAt (the newest Successful
@@ -82,14 +84,26 @@ var kubeletVersionSkew = &check.Check{
 			}
 		}
 		r.Evaluated(len(nodes))
+		ref, against := newest, ""
+		if newest.o != nil {
+			against = "node " + newest.o.Name + " (" + newest.raw + "); the control plane is at least that new, so the skew to it is at least "
+		}
+		if cp, ok := controlPlaneVersion(inv.AWS); ok {
+			ref.major, ref.minor, ref.raw = cp.major, cp.minor, cp.raw
+			against = "the control plane (" + cp.raw + ", eks:DescribeCluster)"
+		}
 		at := fieldpath.Root.Key("status").Key("nodeInfo").Key("kubeletVersion")
 		for _, v := range nodes {
-			if v.major != newest.major {
-				r.FailWith(v.o, at, check.High, "kubelet "+v.raw+" is a different major version than node "+newest.o.Name+" ("+newest.raw+"); the control plane is at least that new")
+			if v.major != ref.major {
+				r.FailWith(v.o, at, check.High, "kubelet "+v.raw+" is a different major version than "+strings.TrimSuffix(against, ", so the skew to it is at least "))
 				continue
 			}
-			behind := newest.minor - v.minor
-			if behind <= 0 {
+			behind := ref.minor - v.minor
+			if behind < 0 {
+				r.Fail(v.o, at, "kubelet "+v.raw+" is newer than "+against+": a kubelet newer than the API server is unsupported")
+				continue
+			}
+			if behind == 0 {
 				continue
 			}
 			sev, why := check.Medium, ""
@@ -99,10 +113,37 @@ var kubeletVersionSkew = &check.Check{
 			case behind == 1:
 				sev, why = upgradeWindow(inv.AWS, r.Config.GraceDays())
 			}
-			r.FailWith(v.o, at, sev, "kubelet "+v.raw+" is "+strconv.Itoa(behind)+" minor version(s) behind node "+newest.o.Name+" ("+newest.raw+
-				"); the control plane is at least that new, so the skew to it is at least "+strconv.Itoa(behind)+why)
+			msg := "kubelet " + v.raw + " is " + strconv.Itoa(behind) + " minor version(s) behind " + against
+			if strings.HasSuffix(against, "at least ") {
+				msg += strconv.Itoa(behind)
+			}
+			r.FailWith(v.o, at, sev, msg+why)
 		}
 	},
+}
+
+type clusterVersion struct {
+	raw          string
+	major, minor int
+}
+
+// controlPlaneVersion is the cluster's Kubernetes version from eks:DescribeCluster, when
+// the scan read it.
+func controlPlaneVersion(a *inventory.AWS) (clusterVersion, bool) {
+	if a == nil || a.Cluster == nil || a.Cluster.Version == nil {
+		return clusterVersion{}, false
+	}
+	raw := *a.Cluster.Version
+	m := kubeletMinorVersion.FindStringSubmatch(raw)
+	if m == nil {
+		return clusterVersion{}, false
+	}
+	major, err1 := strconv.Atoi(m[1])
+	minor, err2 := strconv.Atoi(m[2])
+	if err1 != nil || err2 != nil {
+		return clusterVersion{}, false
+	}
+	return clusterVersion{raw, major, minor}, true
 }
 
 // upgradeWindow is the severity of a node one minor version behind, and why: info within
