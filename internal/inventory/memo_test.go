@@ -33,3 +33,18 @@ func TestMemoBuildsOncePerInventoryAndKey(t *testing.T) {
 		t.Fatalf("built %d times for three (inventory, key) pairs, want 3", builds.Load())
 	}
 }
+
+func TestNormalizeImageID(t *testing.T) {
+	for in, want := range map[string]string{
+		"docker-pullable://repo/app@sha256:abc":                   "repo/app@sha256:abc",
+		"111122223333.dkr.ecr.us-east-1.amazonaws.com/a@sha256:1": "111122223333.dkr.ecr.us-east-1.amazonaws.com/a@sha256:1",
+		"sha256:abc":          "", // containerd without a repository: nothing to look up
+		"":                    "",
+		"repo@":               "",
+		"docker://sha256:abc": "",
+	} {
+		if got := NormalizeImageID(in); got != want {
+			t.Errorf("NormalizeImageID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -52,6 +52,7 @@ func collectRunningImages(inv *inventory.Inventory) runningImages {
 	for _, m := range a.MissingImages {
 		missing[m] = true
 	}
+	running := inventory.RunningImageIDs(inv)
 	for _, p := range inv.PodSpecs() {
 		for _, c := range p.Containers() {
 			image := strings.TrimSpace(c.Image)
@@ -60,23 +61,54 @@ func collectRunningImages(inv *inventory.Inventory) runningImages {
 			}
 			use := containerUse{pod: p, container: c}
 			ref, ok := inventory.ParseECRImage(image)
-			switch {
-			case !ok || !a.InScannedRegistry(ref):
+			if !ok || !a.InScannedRegistry(ref) {
 				out.outside = append(out.outside, use)
-			case missing[image]:
-				out.missing = append(out.missing, use)
-			default:
+				continue
+			}
+			// What the pods run, when their statuses say (a live cluster): the tag may have
+			// moved since they pulled it. Else the image the spec names, as it resolves now.
+			refs := []string{image}
+			if ids := runningInRegistry(a, running[p.Object][c.Name]); len(ids) > 0 {
+				refs = ids
+			}
+			missed := false
+			for _, image := range refs {
+				if missing[image] {
+					if !missed {
+						missed = true
+						out.missing = append(out.missing, use)
+					}
+					continue
+				}
 				if img := a.ECRImageFor(image); img != nil {
 					if _, seen := out.uses[img]; !seen {
 						out.images = append(out.images, img)
 					}
-					out.uses[img] = append(out.uses[img], use)
+					if uses := out.uses[img]; len(uses) == 0 || !sameUse(uses[len(uses)-1], use) {
+						out.uses[img] = append(uses, use)
+					}
 				}
 				// A reference the collector did not resolve: its call left a gap.
 			}
 		}
 	}
 	sort.SliceStable(out.images, func(i, j int) bool { return a.ImageARN(out.images[i]) < a.ImageARN(out.images[j]) })
+	return out
+}
+
+// sameUse: one container listed once per image, however many of its pods run it.
+func sameUse(a, b containerUse) bool {
+	return a.pod.Object == b.pod.Object && a.container.Path == b.container.Path
+}
+
+// runningInRegistry keeps the running image IDs that are in the scanned registry.
+func runningInRegistry(a *inventory.AWS, ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if ref, ok := inventory.ParseECRImage(id); ok && a.InScannedRegistry(ref) {
+			out = append(out, id)
+		}
+	}
 	return out
 }
 

@@ -47,7 +47,8 @@ type repoImages struct {
 // (second wave: the registry's scanning configuration says where the findings are).
 // References to another account's or region's registry, or to another registry, are not
 // read. Tags are resolved to digests as they are now (ecr:DescribeImages), one batch per
-// repository; a tag that moved since the pod pulled it resolves to the new image.
+// repository; the digests Pods report running (container status imageID) are read as well,
+// since a tag may have moved after a pod pulled it (the checks prefer those).
 func (c *collector) ecrImages(ctx context.Context) {
 	byRepo := map[string]*repoImages{}
 	for _, img := range c.k8s.images {

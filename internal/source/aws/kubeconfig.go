@@ -137,7 +137,9 @@ type k8sFacts struct {
 	// efs.csi.aws.com, parameters.fileSystemId).
 	efsFileSystems []string
 	// images are the distinct image strings of ALL_CONTAINERS of every object carrying a pod
-	// spec (Pods and their controllers alike: during a rollout they differ), sorted.
+	// spec (Pods and their controllers alike: during a rollout they differ), plus the
+	// repository@digest the Pods' container statuses report running (a tag may have moved
+	// since), sorted.
 	images []string
 	// nodeArch is the CPU architecture most Nodes run (status.nodeInfo.architecture, else the
 	// kubernetes.io/arch label); "" when no Node is known.
@@ -235,6 +237,16 @@ func containerImages(inv *inventory.Inventory) []string {
 			if img := strings.TrimSpace(c.Image); img != "" && !seen[img] {
 				seen[img] = true
 				out = append(out, img)
+			}
+		}
+	}
+	for _, byName := range inventory.RunningImageIDs(inv) {
+		for _, ids := range byName {
+			for _, id := range ids {
+				if !seen[id] {
+					seen[id] = true
+					out = append(out, id)
+				}
 			}
 		}
 	}
