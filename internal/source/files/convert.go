@@ -158,6 +158,25 @@ func (c *converter) value(n *yaml.Node, h fieldpath.Hash, d int, viaAlias bool) 
 }
 
 // mapping fills m from mapping node n.
+// smallMapping is the key count up to which duplicate keys are found by scanning.
+const smallMapping = 16
+
+// earlierKey finds key among the keys of pairs (key, value, key, value, ...), returning the
+// line of its latest occurrence, as the map of larger mappings does. Merge keys ("<<") never
+// match a written key.
+func earlierKey(pairs []*yaml.Node, key string) (line int, found bool) {
+	for i := len(pairs) - 2; i >= 0; i -= 2 {
+		kn := pairs[i]
+		if kn.Kind == yaml.AliasNode && kn.Alias != nil {
+			kn = kn.Alias
+		}
+		if kn.Value == key && !(key == "<<" && kn.Style == 0 && kn.Tag != "!!str") {
+			return kn.Line, true
+		}
+	}
+	return 0, false
+}
+
 func (c *converter) mapping(n *yaml.Node, m map[string]any, h fieldpath.Hash, d int, viaAlias bool) {
 	// Merge sources are walked here, not through value, so limits are enforced here too:
 	// a mapping may merge itself (&a {<<: *a}) and merges may fan out exponentially.
@@ -173,7 +192,12 @@ func (c *converter) mapping(n *yaml.Node, m map[string]any, h fieldpath.Hash, d 
 		}
 	}
 	var merges []*yaml.Node
-	seen := make(map[string]int, len(n.Content)/2)
+	// Duplicate keys: small mappings (nearly all of a manifest) compare with the keys before
+	// them instead of building a map per mapping.
+	var seen map[string]int
+	if len(n.Content) > 2*smallMapping {
+		seen = make(map[string]int, len(n.Content)/2)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := n.Content[i], n.Content[i+1]
 		if kn.Kind == yaml.AliasNode && kn.Alias != nil {
@@ -188,7 +212,14 @@ func (c *converter) mapping(n *yaml.Node, m map[string]any, h fieldpath.Hash, d 
 			merges = append(merges, vn)
 			continue
 		}
-		if first, dup := seen[key]; dup {
+		first, dup := 0, false
+		if seen != nil {
+			first, dup = seen[key]
+			seen[key] = kn.Line
+		} else {
+			first, dup = earlierKey(n.Content[:i], key)
+		}
+		if dup {
 			file, line, col := c.at(kn.Line, kn.Column)
 			_, firstLine, _ := c.at(first, 0)
 			c.warnings = append(c.warnings, fieldWarning{
@@ -196,7 +227,6 @@ func (c *converter) mapping(n *yaml.Node, m map[string]any, h fieldpath.Hash, d 
 				msg: fmt.Sprintf("duplicate key %q (first at line %d); the last value wins, as in the API server", key, firstLine),
 			})
 		}
-		seen[key] = kn.Line
 		kh := h.Key(len(c.segs) == 0, key)
 		c.record(kh, kn)
 		c.push(key, -1)

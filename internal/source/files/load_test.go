@@ -3,6 +3,7 @@ package files
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -349,5 +350,29 @@ func TestRepeatedObjectsWarned(t *testing.T) {
 	if p.Level != inventory.ProblemWarning || filepath.Base(p.Position.File) != "b.yaml" || p.Position.Line != 5 || p.Path != "metadata.name" ||
 		!strings.Contains(p.Message, `the same ConfigMap is also defined at `) || !strings.Contains(p.Message, "a.yaml:1;") {
 		t.Fatalf("warning = %+v, want one at b.yaml:5 metadata.name naming a.yaml:1", p)
+	}
+}
+
+// TestDuplicateKeysSmallAndLargeMappings: mappings up to smallMapping keys find duplicates by
+// scanning, larger ones with a map; both name the previous occurrence, and the last value wins.
+func TestDuplicateKeysSmallAndLargeMappings(t *testing.T) {
+	for _, extra := range []int{0, smallMapping + 4} {
+		var b strings.Builder
+		b.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n")
+		for i := range extra {
+			fmt.Fprintf(&b, "  k%d: v\n", i)
+		}
+		line := 6 + extra
+		b.WriteString("  a: one\n  \"<<\": x\n  a: two\n  a: three\n")
+		inv := load(t, map[string]string{"c.yaml": b.String()}, Options{})
+		cm, ok := inv.Objects[0].Typed.(*corev1.ConfigMap)
+		if !ok || cm.Data["a"] != "three" || cm.Data["<<"] != "x" {
+			t.Fatalf("extra=%d: data = %v, want the last a and the quoted \"<<\" key", extra, inv.Objects[0].Typed)
+		}
+		want := fmt.Sprintf("c.yaml:%d:3: warning: ConfigMap/c: data.a: duplicate key \"a\" (first at line %d); the last value wins, as in the API server\n", line+2, line) +
+			fmt.Sprintf("c.yaml:%d:3: warning: ConfigMap/c: data.a: duplicate key \"a\" (first at line %d); the last value wins, as in the API server\n", line+3, line+2)
+		if got := problems(inv); got != want {
+			t.Errorf("extra=%d: problems:\n%s\nwant:\n%s", extra, got, want)
+		}
 	}
 }
