@@ -128,6 +128,8 @@ type RBACRole struct {
 	// which alone takes part in aggregation. But the input may be several applications'
 	// manifests, applied in any order, so a shadowed role is still judged as written and the
 	// bindings that name it are listed in its Bindings too (the loader warns about the repeat).
+	// Its Rules are its own: an aggregationRule of a shadowed ClusterRole is not resolved.
+	// Checks that start from a binding (RBACBinding.Role) see only the last copy.
 	Shadowed bool
 }
 

@@ -10,8 +10,8 @@ import (
 // container name: the imageID of the Pod's container statuses (init, regular and ephemeral),
 // the digest the kubelet actually pulled. A tag can move after a pod pulled it, so checks
 // about a running image's contents read these rather than resolving the tag again. Pods are
-// attributed to their top-most controller in the inventory (Pod -> ReplicaSet -> Deployment,
-// Pod -> Job -> CronJob), by ownerReferences UID, so the key is the object PodSpecs reports.
+// attributed to their top-most owner in the inventory that carries a pod spec (Pod ->
+// ReplicaSet -> Deployment, Pod -> Job -> CronJob), by ownerReferences UID, so the key is the object PodSpecs reports.
 // IDs are normalised to repository@digest ("docker-pullable://" and the like dropped);
 // statuses without a repository (a bare sha256:...) carry nothing to look up and are left out.
 // Manifests have no statuses: the map is empty.
@@ -55,8 +55,9 @@ func RunningImageIDs(inv *Inventory) map[*Object]map[string][]string {
 
 type runningImagesKey struct{}
 
-// topOwner follows controller ownerReferences through the inventory's objects that carry a
-// pod spec (a cycle stops at the object seen twice).
+// topOwner follows ownerReferences to objects of the inventory that carry a pod spec, as
+// PodSpecs does (ownedByScannedController): any such owner stands for its pods. A cycle stops
+// at the object seen twice.
 func topOwner(o *Object, byUID map[string]*Object) *Object {
 	seen := map[*Object]bool{o: true}
 	for {
@@ -66,16 +67,15 @@ func topOwner(o *Object, byUID map[string]*Object) *Object {
 		}
 		var next *Object
 		for _, ref := range meta.OwnerReferences {
-			if ref.Controller != nil && *ref.Controller {
-				next = byUID[string(ref.UID)]
-				break
+			if owner := byUID[string(ref.UID)]; owner != nil && !seen[owner] {
+				if _, carries := PodSpecOf(owner); carries {
+					next = owner
+					break
+				}
 			}
 		}
-		if next == nil || seen[next] {
+		if next == nil {
 			return o
-		}
-		if _, carries := PodSpecOf(next); !carries {
-			return o // as PodSpecs: only an owner with a pod spec stands for its pods
 		}
 		seen[next] = true
 		o = next

@@ -195,7 +195,18 @@ func (q *boundQuery) details(role *inventory.RBACRole, hits []ruleHit) string {
 func evalBound(inv *inventory.Inventory, r *check.Reporter, q boundQuery) {
 	m := inventory.RBACOf(inv)
 	evaluated := len(m.Bindings)
-	for _, role := range m.Roles {
+	// A binding of a repeated exempt role is reported once, for the copy that grants what
+	// it reports: the last copy (what RBAC.Role resolves) first, then earlier ones.
+	exemptReported := map[*inventory.RBACBinding]bool{}
+	roles := make([]*inventory.RBACRole, 0, len(m.Roles))
+	for _, shadowed := range []bool{false, true} {
+		for _, role := range m.Roles {
+			if role.Shadowed == shadowed {
+				roles = append(roles, role)
+			}
+		}
+	}
+	for _, role := range roles {
 		if role.Object != nil {
 			evaluated++
 		}
@@ -209,7 +220,7 @@ func evalBound(inv *inventory.Inventory, r *check.Reporter, q boundQuery) {
 			continue
 		}
 		if inventory.IsExemptRoleName(role.Name, r.Config.RBACExempt) {
-			reportExemptRoleBindings(role, hits, r, &q)
+			reportExemptRoleBindings(role, hits, r, &q, exemptReported)
 			continue
 		}
 		if role.Object == nil {
@@ -239,9 +250,11 @@ func evalBound(inv *inventory.Inventory, r *check.Reporter, q boundQuery) {
 
 // reportExemptRoleBindings reports each binding of an RBAC_EXEMPT role that grants one of hits
 // to a subject that is not exempt, at that subject.
-func reportExemptRoleBindings(role *inventory.RBACRole, hits []ruleHit, r *check.Reporter, q *boundQuery) {
+// Bindings in reported (a binding of another copy of the role) are skipped, and those it
+// reports are added.
+func reportExemptRoleBindings(role *inventory.RBACRole, hits []ruleHit, r *check.Reporter, q *boundQuery, reported map[*inventory.RBACBinding]bool) {
 	for _, b := range role.Bindings {
-		if isClusterAdminBinding(b) && !q.clusterAdmin {
+		if (isClusterAdminBinding(b) && !q.clusterAdmin) || reported[b] {
 			continue
 		}
 		var covered []ruleHit
@@ -258,6 +271,7 @@ func reportExemptRoleBindings(role *inventory.RBACRole, hits []ruleHit, r *check
 		if role.Default() {
 			what += " (Kubernetes default)"
 		}
+		reported[b] = true
 		q.fail(r, b.Object, subjects[0].Path(), covered, []boundBinding{{b, subjects}}, b.String()+" binds "+what+" to "+q.describeSubjects(subjects)+
 			"; "+describeRuleLabels(covered)+" grant "+q.describeGrants(covered)+q.details(role, covered))
 	}

@@ -67,6 +67,15 @@ func TestRunningImageIsWhatPodsReport(t *testing.T) {
 		t.Fatalf("live: want one finding on the running digest, run by the Deployment; got %+v", live)
 	}
 
+	// An owner reference without controller: true still ties the Pod to its ReplicaSet (as
+	// PodSpecs reads it), so the running digest still reaches the Deployment.
+	loose := pod.DeepCopy()
+	loose.OwnerReferences[0].Controller = nil
+	if got := run(obj("apps/v1", "Deployment", deploy.ObjectMeta, deploy), obj("apps/v1", "ReplicaSet", rs.ObjectMeta, rs), obj("v1", "Pod", loose.ObjectMeta, loose)); len(got) != 1 ||
+		!strings.Contains(got[0].Message, running[:19]) {
+		t.Fatalf("owner reference without controller: want the running digest's finding; got %+v", got)
+	}
+
 	manifests := run(obj("apps/v1", "Deployment", deploy.ObjectMeta, deploy))
 	if len(manifests) != 0 {
 		t.Fatalf("manifests: the tag's image has only a low finding, want none; got %+v", manifests)

@@ -376,3 +376,13 @@ func TestDuplicateKeysSmallAndLargeMappings(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatedClusterScopedIgnoresNamespace: a metadata.namespace on a cluster-scoped kind
+// (charts stamp it on ClusterRoles) does not make two copies different objects.
+func TestRepeatedClusterScopedIgnoresNamespace(t *testing.T) {
+	inv := load(t, map[string]string{"r.yaml": "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: x\n  namespace: a\n" +
+		"---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: x\n  namespace: b\n"}, Options{})
+	if len(inv.Problems) != 1 || !strings.Contains(inv.Problems[0].Message, "the same ClusterRole is also defined at ") {
+		t.Fatalf("problems = %v, want one repeat warning", inv.Problems)
+	}
+}

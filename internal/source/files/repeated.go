@@ -21,6 +21,9 @@ func repeatedObjects(objs []*inventory.Object) []inventory.Problem {
 			continue
 		}
 		k := key{o.Group(), o.Kind, o.Namespace, o.Name}
+		if namespaced, known := inventory.NamespacedKind(k.group, k.kind); known && !namespaced {
+			k.namespace = "" // charts stamp metadata.namespace on ClusterRoles too; the API server ignores it
+		}
 		prev, seen := first[k]
 		if !seen {
 			first[k] = o

@@ -38,12 +38,13 @@ type Account struct {
 
 	mu       sync.Mutex
 	clusters map[string]*clusterState
-	// profiles serialises the fixture's RunInstances calls with each other and with its
-	// instance-profile writes. moto answers RunInstances by iterating dicts that those
-	// calls grow on other request threads (volumes, instance profiles): a "dictionary
-	// changed size during iteration" is a 500 (CI saw one while 8 clusters were built at
-	// once). Retrying is no cure: the failure can come after the instance exists.
-	profiles sync.Mutex
+	// ec2Writes serialises the fixture's RunInstances calls with each other, with its
+	// instance-profile writes and with CreateSecurityGroup. moto answers RunInstances by
+	// iterating dicts those calls grow on other request threads (volumes, instance profiles,
+	// the default VPC's security groups): a "dictionary changed size during iteration" is a
+	// 500 (CI saw one while 8 clusters were built at once). Retrying is no cure: the failure
+	// can come after the instance exists.
+	ec2Writes sync.Mutex
 	// AddonVersions and ClusterVersions answer DescribeAddonVersions and
 	// DescribeClusterVersions (filtered by the request's parameters).
 	addonVersions   []ekstypes.AddonInfo

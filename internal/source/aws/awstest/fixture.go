@@ -99,7 +99,9 @@ func (a *Account) CreateCluster(ctx context.Context, spec ClusterSpec) (*Cluster
 			out.VPC = *s.VpcId
 		}
 	}
+	a.ec2Writes.Lock()
 	sg, err := c.EC2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: sdkaws.String(spec.Name + "-cp"), Description: sdkaws.String("control plane"), VpcId: &out.VPC})
+	a.ec2Writes.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("create security group: %w", err)
 	}
@@ -142,12 +144,12 @@ func (a *Account) CreateCluster(ctx context.Context, spec ClusterSpec) (*Cluster
 			return nil, fmt.Errorf("attach node policy: %w", err)
 		}
 	}
-	a.profiles.Lock()
+	a.ec2Writes.Lock()
 	profile, err := c.IAM.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: sdkaws.String(spec.Name + "-node")})
 	if err == nil {
 		_, err = c.IAM.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: profile.InstanceProfile.InstanceProfileName, RoleName: nodeRole.Role.RoleName})
 	}
-	a.profiles.Unlock()
+	a.ec2Writes.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("create instance profile %s-node: %w", spec.Name, err)
 	}
@@ -166,13 +168,13 @@ func (a *Account) CreateCluster(ctx context.Context, spec ClusterSpec) (*Cluster
 			Subnets: out.Subnets, LaunchTemplate: &ekstypes.LaunchTemplateSpecification{Id: lt.LaunchTemplate.LaunchTemplateId, Version: sdkaws.String("1")}}); err != nil {
 			return nil, fmt.Errorf("create node group: %w", err)
 		}
-		a.profiles.Lock()
+		a.ec2Writes.Lock()
 		run, err := c.EC2.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: sdkaws.String("ami-12c6146b"), MinCount: sdkaws.Int32(1), MaxCount: sdkaws.Int32(1),
 			InstanceType: ec2types.InstanceTypeM5Large, SubnetId: &out.Subnets[0],
 			IamInstanceProfile: &ec2types.IamInstanceProfileSpecification{Arn: profile.InstanceProfile.Arn},
 			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeInstance, Tags: []ec2types.Tag{
 				{Key: sdkaws.String("aws:eks:cluster-name"), Value: &spec.Name}, {Key: sdkaws.String("eks:nodegroup-name"), Value: &name}}}}})
-		a.profiles.Unlock()
+		a.ec2Writes.Unlock()
 		if err != nil {
 			return nil, fmt.Errorf("run instance: %w", err)
 		}
