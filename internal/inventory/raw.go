@@ -15,9 +15,16 @@ func RawMap(m map[string]any, keys ...string) map[string]any {
 	return out
 }
 
-// RawString returns m[key] when it is a string.
-func RawString(m map[string]any, key string) string {
-	s, _ := m[key].(string)
+// RawString returns the string at the path of keys (m[key] for one key), or "" when a key
+// is missing or the value is not a string.
+func RawString(m map[string]any, keys ...string) string {
+	if len(keys) == 0 {
+		return ""
+	}
+	if len(keys) > 1 {
+		m = RawMap(m, keys[:len(keys)-1]...)
+	}
+	s, _ := m[keys[len(keys)-1]].(string)
 	return s
 }
 

@@ -109,7 +109,7 @@ func externalStoreInUse(inv *inventory.Inventory, cfg check.Config) bool {
 	spcProvider := map[[2]string]string{}
 	for _, o := range inv.OfKind("SecretProviderClass") {
 		if o.Group() == "secrets-store.csi.x-k8s.io" {
-			spcProvider[[2]string{o.Namespace, o.Name}] = extStoreRawString(o.Raw, "spec", "provider")
+			spcProvider[[2]string{o.Namespace, o.Name}] = inventory.RawString(o.Raw, "spec", "provider")
 		}
 	}
 	storeAWS := map[[3]string]bool{}
@@ -122,7 +122,7 @@ func externalStoreInUse(inv *inventory.Inventory, cfg check.Config) bool {
 			if kind == "ClusterSecretStore" {
 				ns = ""
 			}
-			provider, _ := extStoreRawMap(o.Raw, "spec", "provider")
+			provider := inventory.RawMap(o.Raw, "spec", "provider")
 			_, aws := provider["aws"]
 			storeAWS[[3]string{kind, ns, o.Name}] = aws
 		}
@@ -148,7 +148,7 @@ func externalStoreInUse(inv *inventory.Inventory, cfg check.Config) bool {
 		if o.Group() != "external-secrets.io" || cfg.IsSystemNamespace(o.Namespace) {
 			continue
 		}
-		ref, _ := extStoreRawMap(o.Raw, "spec", "secretStoreRef")
+		ref := inventory.RawMap(o.Raw, "spec", "secretStoreRef")
 		name, _ := ref["name"].(string)
 		kind, _ := ref["kind"].(string)
 		ns := o.Namespace
@@ -180,28 +180,6 @@ func externalStoreManaged(s *corev1.Secret) bool {
 		}
 	}
 	return false
-}
-
-// extStoreRawMap walks nested maps of an untyped object.
-func extStoreRawMap(m map[string]any, keys ...string) (map[string]any, bool) {
-	for _, k := range keys {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		m = next
-	}
-	return m, true
-}
-
-// extStoreRawString reads a string at the end of a path of nested maps.
-func extStoreRawString(m map[string]any, keys ...string) string {
-	parent, ok := extStoreRawMap(m, keys[:len(keys)-1]...)
-	if !ok {
-		return ""
-	}
-	s, _ := parent[keys[len(keys)-1]].(string)
-	return s
 }
 
 func init() { check.Register(externalSecretsStore) }

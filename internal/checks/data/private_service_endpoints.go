@@ -108,7 +108,7 @@ var privateServiceEndpoints = &check.Check{
 // secretsManagerUse says which object shows that workloads read Secrets Manager, or "".
 func secretsManagerUse(inv *inventory.Inventory) string {
 	for _, o := range inv.OfKind("SecretProviderClass") {
-		if o.Group() == "secrets-store.csi.x-k8s.io" && extStoreRawString(o.Raw, "spec", "provider") == "aws" {
+		if o.Group() == "secrets-store.csi.x-k8s.io" && inventory.RawString(o.Raw, "spec", "provider") == "aws" {
 			return "SecretProviderClass " + o.Namespace + "/" + o.Name + " reads AWS secrets"
 		}
 	}
@@ -117,8 +117,8 @@ func secretsManagerUse(inv *inventory.Inventory) string {
 			if o.Group() != "external-secrets.io" {
 				continue
 			}
-			aws, ok := extStoreRawMap(o.Raw, "spec", "provider", "aws")
-			if !ok {
+			aws := inventory.RawMap(o.Raw, "spec", "provider", "aws")
+			if aws == nil {
 				continue
 			}
 			if svc, _ := aws["service"].(string); svc != "ParameterStore" {

@@ -51,14 +51,14 @@ func secretRefs(inv *inventory.Inventory) []secretRef {
 		}
 	}
 	for _, o := range inv.OfKind("SecretProviderClass") {
-		if o.Group() != "secrets-store.csi.x-k8s.io" || rawString(o.Raw, "spec", "provider") != "aws" {
+		if o.Group() != "secrets-store.csi.x-k8s.io" || inventory.RawString(o.Raw, "spec", "provider") != "aws" {
 			continue
 		}
 		var objects []map[string]any
-		if err := yaml.Unmarshal([]byte(rawString(o.Raw, "spec", "parameters", "objects")), &objects); err != nil {
+		if err := yaml.Unmarshal([]byte(inventory.RawString(o.Raw, "spec", "parameters", "objects")), &objects); err != nil {
 			continue
 		}
-		region := rawString(o.Raw, "spec", "parameters", "region")
+		region := inventory.RawString(o.Raw, "spec", "parameters", "region")
 		for _, obj := range objects {
 			name, _ := obj["objectName"].(string)
 			typ, _ := obj["objectType"].(string)
@@ -81,32 +81,32 @@ func secretRefs(inv *inventory.Inventory) []secretRef {
 			if kind == "ClusterSecretStore" {
 				ns = ""
 			}
-			stores[[3]string{kind, ns, o.Name}] = store{rawString(o.Raw, "spec", "provider", "aws", "service") == "SecretsManager",
-				rawString(o.Raw, "spec", "provider", "aws", "region")}
+			stores[[3]string{kind, ns, o.Name}] = store{inventory.RawString(o.Raw, "spec", "provider", "aws", "service") == "SecretsManager",
+				inventory.RawString(o.Raw, "spec", "provider", "aws", "region")}
 		}
 	}
 	for _, o := range inv.OfKind("ExternalSecret") {
 		if o.Group() != "external-secrets.io" {
 			continue
 		}
-		kind, ns := rawString(o.Raw, "spec", "secretStoreRef", "kind"), o.Namespace
+		kind, ns := inventory.RawString(o.Raw, "spec", "secretStoreRef", "kind"), o.Namespace
 		if kind == "" {
 			kind = "SecretStore"
 		}
 		if kind == "ClusterSecretStore" {
 			ns = ""
 		}
-		st, ok := stores[[3]string{kind, ns, rawString(o.Raw, "spec", "secretStoreRef", "name")}]
+		st, ok := stores[[3]string{kind, ns, inventory.RawString(o.Raw, "spec", "secretStoreRef", "name")}]
 		if !ok || !st.secretsManager {
 			continue
 		}
 		user := "ExternalSecret " + o.Namespace + "/" + o.Name
 		spec, _ := o.Raw["spec"].(map[string]any)
-		for _, d := range rawList(spec, "data") {
-			add(rawString(d, "remoteRef", "key"), st.region, user)
+		for _, d := range inventory.RawList(spec, "data") {
+			add(inventory.RawString(d, "remoteRef", "key"), st.region, user)
 		}
-		for _, d := range rawList(spec, "dataFrom") {
-			add(rawString(d, "extract", "key"), st.region, user)
+		for _, d := range inventory.RawList(spec, "dataFrom") {
+			add(inventory.RawString(d, "extract", "key"), st.region, user)
 		}
 	}
 	out := make([]secretRef, 0, len(byKey))
@@ -155,27 +155,3 @@ func (c *collector) secrets(ctx context.Context) {
 	c.add(func(a *inventory.AWS) { a.Secrets = out })
 }
 
-// rawString reads a string at the end of a path of nested maps of an untyped object.
-func rawString(m map[string]any, keys ...string) string {
-	for _, k := range keys[:len(keys)-1] {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			return ""
-		}
-		m = next
-	}
-	s, _ := m[keys[len(keys)-1]].(string)
-	return s
-}
-
-// rawList reads a list of maps.
-func rawList(m map[string]any, key string) []map[string]any {
-	list, _ := m[key].([]any)
-	var out []map[string]any
-	for _, v := range list {
-		if e, ok := v.(map[string]any); ok {
-			out = append(out, e)
-		}
-	}
-	return out
-}
