@@ -72,27 +72,25 @@ type Config struct {
 	Exceptions Excepter
 }
 
+// setOr is a configured number, or def when the configuration leaves it unset (0).
+func setOr(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
 // DefaultMaxSecretAgeDays is max_secret_age_days when the configuration does not set it.
 const DefaultMaxSecretAgeDays = 90
 
 // SecretAgeDays is max_secret_age_days: MaxSecretAgeDays, or its default.
-func (c Config) SecretAgeDays() int {
-	if c.MaxSecretAgeDays > 0 {
-		return c.MaxSecretAgeDays
-	}
-	return DefaultMaxSecretAgeDays
-}
+func (c Config) SecretAgeDays() int { return setOr(c.MaxSecretAgeDays, DefaultMaxSecretAgeDays) }
 
 // DefaultMaxClusterAdmins is max_cluster_admins when the configuration does not set it.
 const DefaultMaxClusterAdmins = 3
 
 // ClusterAdmins is max_cluster_admins: MaxClusterAdmins, or its default.
-func (c Config) ClusterAdmins() int {
-	if c.MaxClusterAdmins > 0 {
-		return c.MaxClusterAdmins
-	}
-	return DefaultMaxClusterAdmins
-}
+func (c Config) ClusterAdmins() int { return setOr(c.MaxClusterAdmins, DefaultMaxClusterAdmins) }
 
 // Defaults of max_ami_age_days and min_log_retention_days.
 const (
@@ -101,30 +99,17 @@ const (
 )
 
 // AMIAgeDays is max_ami_age_days: MaxAMIAgeDays, or its default.
-func (c Config) AMIAgeDays() int {
-	if c.MaxAMIAgeDays > 0 {
-		return c.MaxAMIAgeDays
-	}
-	return DefaultMaxAMIAgeDays
-}
+func (c Config) AMIAgeDays() int { return setOr(c.MaxAMIAgeDays, DefaultMaxAMIAgeDays) }
 
 // DefaultUpgradeGraceDays is upgrade_grace_days when the configuration does not set it.
 const DefaultUpgradeGraceDays = 14
 
 // GraceDays is upgrade_grace_days: UpgradeGraceDays, or its default.
-func (c Config) GraceDays() int {
-	if c.UpgradeGraceDays > 0 {
-		return c.UpgradeGraceDays
-	}
-	return DefaultUpgradeGraceDays
-}
+func (c Config) GraceDays() int { return setOr(c.UpgradeGraceDays, DefaultUpgradeGraceDays) }
 
 // LogRetentionDays is min_log_retention_days: MinLogRetentionDays, or its default.
 func (c Config) LogRetentionDays() int {
-	if c.MinLogRetentionDays > 0 {
-		return c.MinLogRetentionDays
-	}
-	return DefaultMinLogRetentionDays
+	return setOr(c.MinLogRetentionDays, DefaultMinLogRetentionDays)
 }
 
 // DefaultQuarantineLabel is quarantine_label when the configuration does not set it.
@@ -154,18 +139,12 @@ const (
 
 // PublicCIDRPrefixV4 is max_public_cidr_prefix.ipv4, or its default.
 func (c Config) PublicCIDRPrefixV4() int {
-	if c.MaxPublicCIDRPrefix.IPv4 > 0 {
-		return c.MaxPublicCIDRPrefix.IPv4
-	}
-	return DefaultMaxPublicCIDRPrefixV4
+	return setOr(c.MaxPublicCIDRPrefix.IPv4, DefaultMaxPublicCIDRPrefixV4)
 }
 
 // PublicCIDRPrefixV6 is max_public_cidr_prefix.ipv6, or its default.
 func (c Config) PublicCIDRPrefixV6() int {
-	if c.MaxPublicCIDRPrefix.IPv6 > 0 {
-		return c.MaxPublicCIDRPrefix.IPv6
-	}
-	return DefaultMaxPublicCIDRPrefixV6
+	return setOr(c.MaxPublicCIDRPrefix.IPv6, DefaultMaxPublicCIDRPrefixV6)
 }
 
 // IncidentResponse is the configuration's incident_response block: where the EKS incident
