@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -43,7 +44,7 @@ func RunningImageIDs(inv *Inventory) map[*Object]map[string][]string {
 					if out[top] == nil {
 						out[top] = map[string][]string{}
 					}
-					if ids := out[top][st.Name]; !containsString(ids, id) {
+					if ids := out[top][st.Name]; !slices.Contains(ids, id) {
 						out[top][st.Name] = append(ids, id)
 					}
 				}
@@ -94,13 +95,4 @@ func NormalizeImageID(id string) string {
 		return ""
 	}
 	return id
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

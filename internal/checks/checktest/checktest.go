@@ -208,11 +208,7 @@ func parseDirective(t *testing.T, fixture, directive string) check.Config {
 		case "responder-role":
 			cfg.ResponderRole = val
 		case "max-secret-age-days":
-			n, err := strconv.Atoi(val)
-			if err != nil {
-				t.Fatalf("%s: max-secret-age-days=%q: %v", fixture, val, err)
-			}
-			cfg.MaxSecretAgeDays = n
+			cfg.MaxSecretAgeDays = atoi(t, fixture, key, val)
 		case "max-cluster-admins":
 			cfg.MaxClusterAdmins = atoi(t, fixture, key, val)
 		case "max-public-cidr-prefix-ipv4":

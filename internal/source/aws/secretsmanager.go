@@ -154,4 +154,3 @@ func (c *collector) secrets(ctx context.Context) {
 	g.Wait()
 	c.add(func(a *inventory.AWS) { a.Secrets = out })
 }
-
