@@ -21,9 +21,7 @@ type Inventory struct {
 	podSpecs  []PodSpecRef
 	byKind    map[string][]*Object
 
-	namespacesOnce sync.Once
-	namespaces     []*Namespace
-	memo           sync.Map // key -> *memoEntry
+	memo sync.Map // key -> *memoEntry
 }
 
 type memoEntry struct {

@@ -57,9 +57,10 @@ func (n *Namespace) Anchor() (*Object, fieldpath.Path) {
 // that first declared or referenced it. It is computed once (like Seal, it assumes no
 // further Add) and shared: do not modify what it returns.
 func (inv *Inventory) Namespaces() []*Namespace {
-	inv.namespacesOnce.Do(func() { inv.namespaces = inv.collectNamespaces() })
-	return inv.namespaces
+	return Memo(inv, namespacesKey{}, inv.collectNamespaces)
 }
+
+type namespacesKey struct{}
 
 func (inv *Inventory) collectNamespaces() []*Namespace {
 	inv.Seal()

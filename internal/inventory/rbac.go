@@ -1,13 +1,10 @@
 package inventory
 
 import (
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"weak"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -339,35 +336,13 @@ func (m *RBAC) Role(kind, namespace, name string) *RBACRole {
 	return m.byKey[roleKey{kind, namespace, name}]
 }
 
-var rbacCache = struct {
-	sync.Mutex
-	m map[weak.Pointer[Inventory]]*rbacEntry
-}{m: map[weak.Pointer[Inventory]]*rbacEntry{}}
-
-type rbacEntry struct {
-	once sync.Once
-	rbac *RBAC
-}
-
 // RBACOf returns the RBAC model of the inventory, built on first use and shared by every
-// check that asks for it; the entry is dropped when the inventory is garbage collected.
+// check that asks for it (see Memo).
 func RBACOf(inv *Inventory) *RBAC {
-	k := weak.Make(inv)
-	rbacCache.Lock()
-	e := rbacCache.m[k]
-	if e == nil {
-		e = &rbacEntry{}
-		rbacCache.m[k] = e
-		runtime.AddCleanup(inv, func(k weak.Pointer[Inventory]) {
-			rbacCache.Lock()
-			delete(rbacCache.m, k)
-			rbacCache.Unlock()
-		}, k)
-	}
-	rbacCache.Unlock()
-	e.once.Do(func() { e.rbac = BuildRBAC(inv) })
-	return e.rbac
+	return Memo(inv, rbacKey{}, func() *RBAC { return BuildRBAC(inv) })
 }
+
+type rbacKey struct{}
 
 // BuildRBAC indexes the typed Roles, ClusterRoles, RoleBindings and ClusterRoleBindings of the
 // inventory, adds the Kubernetes default ClusterRoles it lacks, resolves aggregation and
