@@ -3,7 +3,6 @@ package infra
 import (
 	"regexp"
 	"strconv"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -56,9 +55,8 @@ var kubeletVersionSkew = &check.Check{
 	Reads: []string{"Node"},
 	Inventory: func(inv *inventory.Inventory, r *check.Reporter) {
 		type nodeVersion struct {
-			o            *inventory.Object
-			raw          string
-			major, minor int
+			o *inventory.Object
+			version
 		}
 		var nodes []nodeVersion
 		var newest nodeVersion
@@ -67,39 +65,35 @@ var kubeletVersionSkew = &check.Check{
 			if !ok {
 				continue
 			}
-			raw := n.Status.NodeInfo.KubeletVersion
-			m := kubeletMinorVersion.FindStringSubmatch(raw)
-			if m == nil {
+			v, ok := parseVersion(n.Status.NodeInfo.KubeletVersion)
+			if !ok {
 				continue
 			}
-			major, err1 := strconv.Atoi(m[1])
-			minor, err2 := strconv.Atoi(m[2])
-			if err1 != nil || err2 != nil {
-				continue
-			}
-			v := nodeVersion{o, raw, major, minor}
-			nodes = append(nodes, v)
-			if newest.o == nil || major > newest.major || (major == newest.major && minor > newest.minor) {
-				newest = v
+			nodes = append(nodes, nodeVersion{o, v})
+			if newest.o == nil || v.major > newest.major || (v.major == newest.major && v.minor > newest.minor) {
+				newest = nodeVersion{o, v}
 			}
 		}
 		r.Evaluated(len(nodes))
-		ref, against := newest, ""
-		if newest.o != nil {
-			against = "node " + newest.o.Name + " (" + newest.raw + "); the control plane is at least that new, so the skew to it is at least "
+		if len(nodes) == 0 {
+			return
 		}
-		if cp, ok := controlPlaneVersion(inv.AWS); ok {
-			ref.major, ref.minor, ref.raw = cp.major, cp.minor, cp.raw
-			against = "the control plane (" + cp.raw + ", eks:DescribeCluster)"
+		// The reference: the control plane's version, else the newest kubelet, a lower bound
+		// of it (then each skew is a lower bound too, and the message says so).
+		ref, against, lowerBound := newest.version, "node "+newest.o.Name+" ("+newest.raw+")", "; the control plane is at least that new"
+		if a := inv.AWS; a != nil && a.Cluster != nil && a.Cluster.Version != nil {
+			if cp, ok := parseVersion(*a.Cluster.Version); ok {
+				ref, against, lowerBound = cp, "the control plane ("+cp.raw+", eks:DescribeCluster)", ""
+			}
 		}
 		at := fieldpath.Root.Key("status").Key("nodeInfo").Key("kubeletVersion")
 		for _, v := range nodes {
 			if v.major != ref.major {
-				r.FailWith(v.o, at, check.High, "kubelet "+v.raw+" is a different major version than "+strings.TrimSuffix(against, ", so the skew to it is at least "))
+				r.FailWith(v.o, at, check.High, "kubelet "+v.raw+" is a different major version than "+against+lowerBound)
 				continue
 			}
 			behind := ref.minor - v.minor
-			if behind < 0 {
+			if behind < 0 { // only against the control plane: the newest kubelet is never behind itself
 				r.Fail(v.o, at, "kubelet "+v.raw+" is newer than "+against+": a kubelet newer than the API server is unsupported")
 				continue
 			}
@@ -114,36 +108,32 @@ var kubeletVersionSkew = &check.Check{
 				sev, why = upgradeWindow(inv.AWS, r.Config.GraceDays())
 			}
 			msg := "kubelet " + v.raw + " is " + strconv.Itoa(behind) + " minor version(s) behind " + against
-			if strings.HasSuffix(against, "at least ") {
-				msg += strconv.Itoa(behind)
+			if lowerBound != "" {
+				msg += lowerBound + ", so the skew to it is at least " + strconv.Itoa(behind)
 			}
 			r.FailWith(v.o, at, sev, msg+why)
 		}
 	},
 }
 
-type clusterVersion struct {
+// version is a Kubernetes version as written (v1.29.3-eks-ae9a62a, 1.30) and its major and
+// minor numbers.
+type version struct {
 	raw          string
 	major, minor int
 }
 
-// controlPlaneVersion is the cluster's Kubernetes version from eks:DescribeCluster, when
-// the scan read it.
-func controlPlaneVersion(a *inventory.AWS) (clusterVersion, bool) {
-	if a == nil || a.Cluster == nil || a.Cluster.Version == nil {
-		return clusterVersion{}, false
-	}
-	raw := *a.Cluster.Version
+func parseVersion(raw string) (version, bool) {
 	m := kubeletMinorVersion.FindStringSubmatch(raw)
 	if m == nil {
-		return clusterVersion{}, false
+		return version{}, false
 	}
 	major, err1 := strconv.Atoi(m[1])
 	minor, err2 := strconv.Atoi(m[2])
 	if err1 != nil || err2 != nil {
-		return clusterVersion{}, false
+		return version{}, false
 	}
-	return clusterVersion{raw, major, minor}, true
+	return version{raw, major, minor}, true
 }
 
 // upgradeWindow is the severity of a node one minor version behind, and why: info within
